@@ -1,0 +1,71 @@
+"""Anki cloze syntax: `{{c1::answer}}` or `{{c1::answer::hint}}`, checked before genanki ever runs.
+
+Anki imports a cloze note without a valid deletion silently and never shows it, so anything that
+would not make a card is refused here, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_DELETION = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
+_PLACEHOLDER = re.compile(r"\{\{c\d+::")
+
+
+@dataclass(frozen=True)
+class Deletion:
+    number: int
+    answer: str
+    hint: str | None
+
+
+class ClozeError(ValueError):
+    """The text is not valid cloze syntax; the message says how to fix it."""
+
+
+def parse_cloze(text: str) -> list[Deletion]:
+    """Every deletion of the text, in order; ClozeError if there is none or a brace is broken."""
+    deletions = []
+    for match in _DELETION.finditer(text):
+        number, body = int(match.group(1)), match.group(2)
+        if "{{" in body:
+            raise ClozeError(
+                f"cloze deletion '{match.group(0)}' contains another '{{{{'; deletions cannot "
+                "nest: close the first with '}}' before opening the next"
+            )
+        if number == 0:
+            raise ClozeError("cloze numbers start at 1: write {{c1::…}}, not {{c0::…}}")
+        answer, _, hint = body.partition("::")
+        if not answer.strip():
+            raise ClozeError(
+                f"cloze deletion '{match.group(0)}' hides nothing; put the answer after 'c{number}::'"
+            )
+        deletions.append(Deletion(number, answer, hint if hint.strip() else None))
+    rest = _DELETION.sub("", text)
+    if "{{" in rest:
+        snippet = rest[rest.index("{{") :][:20]
+        raise ClozeError(
+            f"'{snippet}' opens '{{{{' without a cloze deletion that closes; "
+            "write {{c1::answer}} with two braces on each side"
+        )
+    if "}}" in rest:
+        snippet = rest[: rest.index("}}") + 2][-20:]
+        raise ClozeError(
+            f"'{snippet}' closes '}}}}' that was never opened; write {{{{c1::answer}}}}"
+        )
+    if not deletions:
+        raise ClozeError(
+            "has no cloze deletion, so Anki would make no card; mark the answer as {{c1::answer}}"
+        )
+    return deletions
+
+
+def card_ords(deletions: list[Deletion]) -> tuple[int, ...]:
+    """Anki makes one card per distinct cloze number; card ord is number - 1."""
+    return tuple(sorted({d.number - 1 for d in deletions}))
+
+
+def has_cloze_syntax(text: str) -> bool:
+    """True if text contains braces that Anki would read as (part of) a cloze deletion."""
+    return "{{" in text or "}}" in text or bool(_PLACEHOLDER.search(text))

@@ -1,0 +1,54 @@
+"""Where a problem is, and the one exception type the CLI turns into `path:line: message` lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    location: Location
+    message: str
+    fact_id: str | None = None
+
+    def __str__(self) -> str:
+        where = f'fact "{self.fact_id}": ' if self.fact_id else ""
+        return f"{self.location}: {where}{self.message}"
+
+
+class FactdeckError(Exception):
+    """Bad input or a refused build: carries every problem found, so they are all reported at once."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = sorted(set(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class Problems:
+    """Collects problems during a stage; `raise_if_any` ends the stage with all of them."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, location: Location, message: str, fact_id: str | None = None) -> None:
+        self.items.append(Problem(location, message, fact_id))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.items.extend(problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise FactdeckError(self.items)

@@ -1,0 +1,142 @@
+"""The lock file: per note, a hash of its content and the time that content last changed.
+
+Anki updates a note on re-import only if the incoming modification time is strictly newer (in
+whole seconds). Stamping every note with "now" would overwrite students' own edits on every
+release; a fixed time would silently drop real corrections. So each note carries the time its
+content last changed, recorded here and committed with the cards like a package lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic import write_bytes_atomically
+from .errors import FactdeckError, Location, Problem
+
+LOCK_NAME = "factdeck.lock"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Entry:
+    hash: str
+    mod: int
+
+
+@dataclass(frozen=True)
+class Lock:
+    notes: Mapping[str, Entry]
+    notetypes: Mapping[str, Entry]
+
+
+EMPTY = Lock({}, {})
+
+
+def content_hash(value: object) -> str:
+    """A short, stable digest of JSON-serialisable content."""
+    data = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(data.encode()).hexdigest()[:20]
+
+
+def build_time() -> int:
+    """Now, or SOURCE_DATE_EPOCH when set (reproducible builds): the time given to changed notes."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None:
+        return int(time.time())
+    if not value.strip().isdigit():
+        raise FactdeckError(
+            [Problem(Location("SOURCE_DATE_EPOCH", 0), f"'{value}' is not a whole number of seconds")]
+        )
+    return int(value)
+
+
+def stamp(current: Iterable[tuple[str, str]], previous: Mapping[str, Entry], now: int) -> dict[str, Entry]:
+    """(key, hash) pairs → entries: unchanged content keeps its time; changed content gets a time
+    strictly later than before, even when two builds fall in the same second."""
+    entries = {}
+    for key, digest in current:
+        old = previous.get(key)
+        if old is not None and old.hash == digest:
+            entries[key] = old
+        else:
+            entries[key] = Entry(digest, max(now, old.mod + 1) if old else now)
+    return entries
+
+
+def read_lock(path: Path) -> Lock:
+    if not path.exists():
+        return EMPTY
+    shown = str(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            raise ValueError(f"unknown format {data.get('format')!r}")
+        return Lock(
+            {k: Entry(str(v["hash"]), int(v["mod"])) for k, v in data["notes"].items()},
+            {k: Entry(str(v["hash"]), int(v["mod"])) for k, v in data["notetypes"].items()},
+        )
+    except json.JSONDecodeError as error:
+        line, reason = error.lineno, error.msg
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        line, reason = 1, str(error)
+    except (OSError, UnicodeDecodeError) as error:
+        line, reason = 0, str(error)
+    raise FactdeckError(
+        [
+            Problem(
+                Location(shown, line),
+                f"the lock file is damaged ({reason}); restore it from version control "
+                "(deleting it makes every note look changed to students' Anki)",
+            )
+        ]
+    )
+
+
+def lock_bytes(lock: Lock) -> bytes:
+    """One entry per line, sorted, so that a change to one fact is a small diff."""
+
+    def section(entries: Mapping[str, Entry]) -> str:
+        lines = [
+            f"    {json.dumps(k, ensure_ascii=False)}: "
+            f'{{"hash": "{entries[k].hash}", "mod": {entries[k].mod}}}'
+            for k in sorted(entries)
+        ]
+        return "{\n" + ",\n".join(lines) + "\n  }" if lines else "{}"
+
+    return (
+        f'{{\n  "format": {FORMAT},\n  "notetypes": {section(lock.notetypes)},\n'
+        f'  "notes": {section(lock.notes)}\n}}\n'
+    ).encode()
+
+
+def write_lock(path: Path, lock: Lock) -> None:
+    write_bytes_atomically(path, lock_bytes(lock))
+
+
+def relock(
+    notes: Iterable[tuple[str, object]],
+    notetypes: Iterable[tuple[str, object]],
+    previous: Lock,
+    now: int,
+) -> Lock:
+    """The lock for this build: notes and note types given as (key, content) pairs."""
+    return Lock(
+        stamp(((key, content_hash(c)) for key, c in notes), previous.notes, now),
+        stamp(((key, content_hash(c)) for key, c in notetypes), previous.notetypes, now),
+    )
+
+
+def changed_keys(old: Lock, new: Lock) -> list[str]:
+    """Keys whose entry differs, appeared or disappeared: what --locked reports."""
+    keys = []
+    for section_old, section_new in ((old.notetypes, new.notetypes), (old.notes, new.notes)):
+        for key in sorted(section_old.keys() | section_new.keys()):
+            if section_old.get(key) != section_new.get(key):
+                keys.append(key)
+    return keys

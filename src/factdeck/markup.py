@@ -1,0 +1,24 @@
+"""Plain card text → the HTML Anki shows. Text is escaped first, so no author HTML ever reaches a
+student's Anki; only the small markup below is turned into tags."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.DOTALL)
+_ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def to_html(text: str) -> str:
+    """Escape text, then apply **bold**, *italic* and line breaks."""
+    escaped = html.escape(text.strip(), quote=False)
+    escaped = _BOLD.sub(r"<b>\1</b>", escaped)
+    escaped = _ITALIC.sub(r"<i>\1</i>", escaped)
+    return escaped.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def visible_text(html_text: str) -> str:
+    """Roughly what a student sees of an HTML field: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", html_text)).strip()
