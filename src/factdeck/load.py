@@ -273,7 +273,7 @@ def _explain_yaml_error(error: yaml.MarkedYAMLError) -> str:
     problem = (error.problem or "").strip()
     context = (error.context or "").strip()
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-    if "'\\t'" in problem or "\\t" in problem:
+    if "tab" in problem or "'\\t'" in problem:
         hint = "indent with spaces, not tabs"
     elif "quoted scalar" in context or "quoted scalar" in problem:
         hint = "a quote was opened and not closed on this line or below"

@@ -105,16 +105,18 @@ class Reader:
     def report(self, key: str | None, message: str) -> None:
         self.problems.add(self.at(key), message, self.fact_id)
 
-    def check_keys(self, allowed: Iterable[str], required: Iterable[str] = ()) -> bool:
+    def check_keys(
+        self, allowed: Iterable[str], required: Iterable[str] = (), what: str = "key"
+    ) -> bool:
         allowed = tuple(allowed)
         ok = True
         for key in self.data:
             if key not in allowed:
-                self.report(key, f"unknown key '{key}'" + suggest(key, allowed))
+                self.report(key, f"unknown {what} '{key}'" + suggest(key, allowed))
                 ok = False
         for key in required:
             if key not in self.data:
-                self.report(None, f"missing required key '{key}'")
+                self.report(None, f"missing required {what} '{key}'")
                 ok = False
         return ok
 
@@ -656,7 +658,8 @@ def _record(reader: Reader, types: dict[str, RecordType]) -> Record | None:
         return None
     record_type = types[type_name]
     attributes = Reader(attributes_data, reader.path, reader.problems, reader.fact_id)
-    attributes.check_keys(record_type.attributes, record_type.required)
+    if not attributes.check_keys(record_type.attributes, record_type.required, "attribute"):
+        return None
     values = []
     for name in record_type.attributes:
         if name in attributes_data:

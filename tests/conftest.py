@@ -1,0 +1,41 @@
+"""Shared fixtures: copies of the test decks in tmp_path, and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from factdeck.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
+CARDS = ROOT / "cards"
+
+
+@pytest.fixture
+def mini_cards(tmp_path: Path) -> Path:
+    """A writable copy of the small deck that has one fact of every kind."""
+    target = tmp_path / "cards"
+    shutil.copytree(MINI, target)
+    return target
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run `factdeck ARGS…` in tmp_path with a fixed SOURCE_DATE_EPOCH; returns click's Result."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,95 @@
+"""The command line: commands, help with examples, defaults, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import MINI, ROOT
+from factdeck import __version__
+
+
+def test_version(run) -> None:
+    """--version prints the package version."""
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output == f"factdeck, version {__version__}\n"
+
+
+@pytest.mark.parametrize("command", ["build", "check", "schema"])
+def test_every_command_has_help_with_an_example(run, command: str) -> None:
+    """`factdeck CMD --help` works and shows an example."""
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output
+
+
+def test_build_defaults_to_dist_namespace(run, mini_cards: Path) -> None:
+    """Without --output, the deck goes to dist/<namespace>.apkg, and the summary says so."""
+    result = run("build", "--cards", "cards")
+    assert result.exit_code == 0
+    assert Path("dist/mini-deck.apkg").is_file()
+    assert result.output.startswith(
+        "wrote dist/mini-deck.apkg: 12 notes, 12 cards from 6 facts in 2 files ("
+    )
+    assert result.output.endswith("; lock file updated\n")
+
+
+def test_check_writes_nothing(run, mini_cards: Path) -> None:
+    """check validates and reports counts, without a lock or an .apkg."""
+    result = run("check", "--cards", "cards")
+    assert result.exit_code == 0
+    assert result.output == "cards: ok: 6 facts, 12 notes, 12 cards in 2 files\n"
+    assert not (mini_cards / "factdeck.lock").exists()
+    assert not Path("dist").exists()
+
+
+def test_usage_errors_exit_2(run) -> None:
+    """Unknown options are click's usage errors: exit 2."""
+    assert run("build", "--nope").exit_code == 2
+
+
+def test_schema_is_valid_and_accepts_the_fixture_and_the_deck(run) -> None:
+    """The JSON Schema is itself valid and accepts every shipped cards file."""
+    result = run("schema")
+    schema = json.loads(result.output)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for path in [*MINI.glob("*.yaml"), *(ROOT / "cards").glob("*.yaml")]:
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+
+
+def test_schema_rejects_an_unknown_key(run) -> None:
+    """An editor using the schema flags a misspelt key."""
+    schema = json.loads(run("schema").output)
+    bad = {"facts": [{"id": "a", "kind": "qa", "question": "q", "anwser": "x"}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
+
+
+def test_build_deck_script_builds_the_default_deck(tmp_path: Path) -> None:
+    """`python build_deck.py` in a folder with cards/ builds dist/<namespace>.apkg."""
+    (tmp_path / "cards").mkdir()
+    for path in MINI.glob("*.yaml"):
+        (tmp_path / "cards" / path.name).write_text(path.read_text())
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build_deck.py")], cwd=tmp_path, env=env,
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "dist" / "mini-deck.apkg").is_file()
+
+
+def test_installed_console_command(tmp_path: Path) -> None:
+    """The `factdeck` console script is installed and answers."""
+    exe = Path(sys.executable).parent / "factdeck"
+    result = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert "Commands:" in result.stdout

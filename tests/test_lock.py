@@ -1,0 +1,106 @@
+"""The lock: a note keeps its time until its content changes, then gets a strictly later one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import write
+from factdeck.errors import FactdeckError
+from factdeck.lock import EMPTY, Entry, Lock, lock_bytes, read_lock, relock, stamp
+
+
+def test_stamp_keeps_unchanged_and_moves_changed_strictly_forward() -> None:
+    """Unchanged keeps its time; changed gets max(now, old + 1); new gets now; gone is dropped."""
+    previous = {"same": Entry("h1", 100), "edited": Entry("h2", 500), "gone": Entry("h3", 100)}
+    entries = stamp([("same", "h1"), ("edited", "h2b"), ("new", "h4")], previous, now=200)
+    assert entries == {"same": Entry("h1", 100), "edited": Entry("h2b", 501), "new": Entry("h4", 200)}
+
+
+def test_two_edits_within_one_second_still_increase_the_time() -> None:
+    """Anki compares whole seconds: a second build in the same second must still be newer."""
+    first = stamp([("n", "a")], {}, now=1000)
+    second = stamp([("n", "b")], first, now=1000)
+    third = stamp([("n", "c")], second, now=1000)
+    assert [first["n"].mod, second["n"].mod, third["n"].mod] == [1000, 1001, 1002]
+
+
+def test_lock_file_round_trips_and_is_one_line_per_note(tmp_path: Path) -> None:
+    """The file is JSON, sorted, one entry per line, and reads back to the same lock."""
+    lock = relock([("b/qa", ["x"]), ("a/qa", ["y"])], [("qa", {"css": ""})], EMPTY, now=7)
+    path = tmp_path / "factdeck.lock"
+    path.write_bytes(lock_bytes(lock))
+    assert read_lock(path) == lock
+    lines = path.read_text().splitlines()
+    assert lines[6].startswith('    "a/qa": {"hash": ') and lines[7].startswith('    "b/qa"')
+    assert json.loads(path.read_text())["format"] == 1
+
+
+def test_missing_lock_is_empty(tmp_path: Path) -> None:
+    """No lock yet (first build) is not an error."""
+    assert read_lock(tmp_path / "factdeck.lock") == Lock({}, {})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{not json", "factdeck.lock:1: the lock file is damaged (Expecting property name enclosed in double quotes)"),
+        ('{"format": 9}', "factdeck.lock:1: the lock file is damaged (unknown format 9)"),
+        ('{"format": 1, "notes": {"a": {"mod": 1}}, "notetypes": {}}', "factdeck.lock:1: the lock file is damaged ('hash')"),
+    ],
+)
+def test_damaged_lock_is_an_error_not_a_reset(tmp_path: Path, text: str, expected: str) -> None:
+    """A damaged lock is reported; silently starting over would re-stamp every note."""
+    path = write(tmp_path / "factdeck.lock", text)
+    with pytest.raises(FactdeckError) as error:
+        read_lock(path)
+    assert str(error.value).startswith(str(tmp_path) + "/" + expected)
+
+
+def test_rebuild_after_edit_changes_only_that_facts_entries(run, mini_cards: Path) -> None:
+    """Editing one fact's text re-stamps exactly its notes in the lock."""
+    assert run("build", "--cards", "cards").exit_code == 0
+    before = read_lock(mini_cards / "factdeck.lock")
+    facts = mini_cards / "10-facts.yaml"
+    facts.write_text(facts.read_text().replace("pedicle of the vertebra above", "pedicle above"))
+    assert run("build", "--cards", "cards").exit_code == 0
+    after = read_lock(mini_cards / "factdeck.lock")
+    changed = {k for k in after.notes if after.notes[k] != before.notes[k]}
+    # the row's own notes, and every row of the table (each shows the whole table on its back)
+    assert changed == {
+        "boundaries/row:superior",
+        "boundaries/row:superior:reverse",
+        "boundaries/row:inferior",
+        "boundaries/row:inferior:reverse",
+    }
+    assert all(after.notes[k].mod == before.notes[k].mod + 1 for k in changed)
+
+
+def test_locked_refuses_a_stale_lock_and_writes_nothing(run, mini_cards: Path) -> None:
+    """--locked fails (exit 1) when the cards changed since the lock, naming the notes."""
+    assert run("build", "--cards", "cards").exit_code == 0
+    lock_before = (mini_cards / "factdeck.lock").read_bytes()
+    assert run("build", "--cards", "cards", "--locked").exit_code == 0
+    facts = mini_cards / "10-facts.yaml"
+    facts.write_text(facts.read_text().replace("the intervertebral foramen", "the neural foramen"))
+    result = run("build", "--cards", "cards", "--locked", "-o", "other.apkg")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/factdeck.lock:1: --locked: the lock file is out of date for 2 note(s) "
+        "(foramen-definition/qa, foramen-definition/reverse); build without --locked and commit "
+        "the updated lock file"
+    )
+    assert (mini_cards / "factdeck.lock").read_bytes() == lock_before
+    assert not Path("other.apkg").exists()
+
+
+def test_bad_source_date_epoch(run, mini_cards: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SOURCE_DATE_EPOCH that is not a number is reported, not a traceback."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    result = run("build", "--cards", "cards")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "SOURCE_DATE_EPOCH:0: 'yesterday' is not a whole number of seconds"
+    )
