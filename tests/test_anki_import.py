@@ -1,0 +1,199 @@
+"""Import into the real Anki client (the official `anki` package): what a student's Anki does.
+
+Nothing here reads the .apkg back with factdeck's own code: every assertion is on the state of
+a real Anki collection after Anki's own importer and scheduler ran.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from anki_client import (
+    deck_names,
+    edit_note,
+    import_apkg,
+    notes_by_guid,
+    notetype_names,
+    open_collection,
+    render_answer,
+    render_question,
+    revlog_count,
+    study_all,
+)
+from conftest import CARDS, write
+from factdeck.markup import visible_text
+
+from anki.collection import Collection  # isort: skip
+
+FACTDECK_NOTETYPES = ["factdeck Cloze", "factdeck Q&A"]
+
+
+@pytest.fixture
+def col(tmp_path: Path) -> Iterator[Collection]:
+    collection = open_collection(tmp_path / "anki")
+    yield collection
+    collection.close()
+
+
+def ours(col: Collection) -> list[str]:
+    return [name for name in notetype_names(col) if name.startswith("factdeck")]
+
+
+def assert_every_card_renders(col: Collection) -> None:
+    """Every card has a visible question; every cloze card hides something."""
+    for card_id in col.find_cards(""):
+        card = col.get_card(card_id)
+        question = render_question(col, card)
+        assert visible_text(question), f"card {card_id} renders an empty question"
+        assert visible_text(render_answer(col, card))
+        if card.note_type()["name"] == "factdeck Cloze":
+            assert 'class="cloze"' in question, f"cloze card {card_id} shows no deletion"
+            assert "No cloze" not in question
+
+
+def test_mini_deck_imports_with_every_note_type_tag_and_card(run, mini_cards: Path, col: Collection) -> None:
+    """A fresh collection gets 12 notes, 12 cards, our two note types, the deck and the tags."""
+    assert run("build", "--cards", "cards", "-o", "mini.apkg").exit_code == 0
+    log = import_apkg(col, Path("mini.apkg"))
+    assert log.counts()["new"] == 12
+    assert col.note_count() == 12 and col.card_count() == 12
+    assert ours(col) == FACTDECK_NOTETYPES
+    assert "Mini Deck" in deck_names(col)
+    note = col.get_note(col.find_notes('"Front:Which opening*"')[0])
+    assert sorted(note.tags) == [
+        "foramen::anatomy",
+        "foramen::anatomy::definition",
+        "meta::source::article",
+        "meta::status::ok",
+        "meta::yield::high",
+    ]
+    assert col.find_notes("tag:foramen::anatomy") and col.find_notes("tag:meta::status::corrected")
+    assert_every_card_renders(col)
+
+
+def test_new_cards_follow_authored_order(run, mini_cards: Path, col: Collection) -> None:
+    """New-card positions follow the files and facts in order, not all 'New #0'."""
+    run("build", "--cards", "cards", "-o", "mini.apkg")
+    import_apkg(col, Path("mini.apkg"))
+    cards = sorted((col.get_card(c) for c in col.find_cards("")), key=lambda c: c.due)
+    assert [c.due for c in cards] == list(range(1, 13))
+    first = render_question(col, cards[0])
+    assert "Which opening transmits a spinal nerve" in first
+
+
+def test_rebuild_after_one_edit_updates_exactly_that_fact(
+    run, mini_cards: Path, col: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Study, edit one fact, rebuild, re-import: that fact's notes update in place; all other
+    notes, every card's history and a student's own edit are untouched; nothing is duplicated."""
+    assert run("build", "--cards", "cards", "-o", "v1.apkg").exit_code == 0
+    import_apkg(col, Path("v1.apkg"))
+    assert study_all(col, ease=4) == 12
+    history = revlog_count(col)
+    assert history == 12
+
+    before = notes_by_guid(col)
+    osteoma = next(g for g, n in before.items() if "Osteoid osteoma" in n.fields[0])
+    edit_note(col, osteoma, "Extra", "my mnemonic: night pain, aspirin relief")
+    before = notes_by_guid(col)
+
+    facts = mini_cards / "10-facts.yaml"
+    facts.write_text(facts.read_text().replace("the intervertebral foramen", "the intervertebral (neural) foramen"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000500")
+    assert run("build", "--cards", "cards", "-o", "v2.apkg").exit_code == 0
+    log = import_apkg(col, Path("v2.apkg"))
+
+    after = notes_by_guid(col)
+    assert log.counts()["new"] == 0 and log.counts()["conflicting"] == 0
+    assert len(log.updated) == 2
+    assert after.keys() == before.keys()
+    changed = {g for g in after if after[g] != before[g]}
+    edited_fact = {g for g, n in before.items() if "the intervertebral foramen" in n.fields}
+    assert len(edited_fact) == 2  # the question and its reverse
+    assert changed == edited_fact
+    for guid in changed:
+        assert after[guid].id == before[guid].id
+        assert after[guid].cards == before[guid].cards  # intervals, reps, due, deck kept
+        assert "the intervertebral (neural) foramen" in after[guid].fields
+    assert after[osteoma].fields[1] == "my mnemonic: night pain, aspirin relief"
+    assert revlog_count(col) == history
+    assert ours(col) == FACTDECK_NOTETYPES
+
+
+def test_reimporting_the_same_deck_changes_nothing(run, mini_cards: Path, col: Collection) -> None:
+    """Importing the same build twice adds and updates nothing."""
+    run("build", "--cards", "cards", "-o", "v1.apkg")
+    import_apkg(col, Path("v1.apkg"))
+    before = notes_by_guid(col)
+    run("build", "--cards", "cards", "-o", "again.apkg")
+    log = import_apkg(col, Path("again.apkg"))
+    assert log.counts()["new"] == log.counts()["updated"] == 0
+    assert notes_by_guid(col) == before
+
+
+def test_changed_css_updates_the_note_type_in_place(
+    run, mini_cards: Path, col: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new template/CSS gets a newer note-type time, so Anki updates it without a 'factdeck Q&A+'."""
+    run("build", "--cards", "cards", "-o", "v1.apkg")
+    import_apkg(col, Path("v1.apkg"))
+    import factdeck.apkg as apkg
+
+    monkeypatch.setattr(apkg, "CSS", apkg.CSS + "\n.fd-new-rule { color: red; }\n")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000900")
+    run("build", "--cards", "cards", "-o", "v2.apkg")
+    import_apkg(col, Path("v2.apkg"))
+    assert ours(col) == FACTDECK_NOTETYPES
+    assert ".fd-new-rule" in col.models.by_name("factdeck Q&A")["css"]
+
+
+class _Tags(HTMLParser):
+    """Collects every real tag and attribute of rendered HTML (escaped text is not a tag)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+
+def test_hostile_text_renders_inert(run, mini_cards: Path, col: Collection) -> None:
+    """<script>, an onerror handler and a javascript: link in a fact render as text, not HTML."""
+    write(
+        mini_cards / "20-hostile.yaml",
+        "source: article\nfacts:\n"
+        "  - id: hostile\n    kind: qa\n"
+        "    question: \"<script>alert('x')</script> Which <img src=x onerror=alert(1)> is it?\"\n"
+        "    answer: '<a href=\"javascript:alert(1)\">click</a>'\n"
+        "    extra: '<iframe src=\"https://example.org\"></iframe>'\n",
+    )
+    assert run("build", "--cards", "cards", "-o", "h.apkg").exit_code == 0
+    import_apkg(col, Path("h.apkg"))
+    card = col.get_card(col.find_cards('"Front:*script*"')[0])
+    for html in (render_question(col, card), render_answer(col, card)):
+        parser = _Tags()
+        parser.feed(html)
+        names = [tag for tag, _ in parser.tags]
+        assert "script" not in names and "img" not in names and "iframe" not in names
+        for _, attrs in parser.tags:
+            assert not any(name.startswith("on") for name, _ in attrs)
+            assert not any((value or "").lower().startswith("javascript:") for _, value in attrs)
+        assert "&lt;script&gt;" in html or "javascript:alert(1)" in html
+
+
+def test_the_default_deck_imports_and_every_card_renders(run, tmp_path: Path, col: Collection) -> None:
+    """The shipped deck in cards/ builds and imports, no duplicate GUIDs, every card renders."""
+    shutil.copytree(CARDS, tmp_path / "cards")
+    result = run("build", "--cards", "cards", "-o", "full.apkg", "--locked")
+    assert result.exit_code == 0, result.output
+    log = import_apkg(col, Path("full.apkg"))
+    assert log.counts()["new"] == log.found_notes == col.note_count()
+    notes_by_guid(col)  # raises on a duplicate GUID
+    assert ours(col) == FACTDECK_NOTETYPES
+    assert_every_card_renders(col)
