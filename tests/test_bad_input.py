@@ -69,7 +69,7 @@ CASES = [
     (
         "unknown-fact-key",
         FACT + "  - id: a\n    kind: qa\n    question: q\n    anwser: x\n",
-        'cards/20-bad.yaml:4: fact "a": missing required key \'answer\'',
+        "cards/20-bad.yaml:7: fact \"a\": unknown key 'anwser'; did you mean 'answer'?",
     ),
     (
         "unknown-fact-key-suggestion",
@@ -144,7 +144,7 @@ CASES = [
     (
         "cloze-broken-braces",
         FACT + "  - id: a\n    kind: cloze\n    text: 'The {{c1::pedicle} bounds it.'\n",
-        "cards/20-bad.yaml:6: fact \"a\": 'text' '{{c1::pedicle} bound' opens '{{' without a "
+        "cards/20-bad.yaml:6: fact \"a\": 'text' '{{c1::pedicle}' opens '{{' without a "
         "cloze deletion that closes; write {{c1::answer}} with two braces on each side",
     ),
     (

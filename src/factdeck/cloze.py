@@ -44,7 +44,7 @@ def parse_cloze(text: str) -> list[Deletion]:
         deletions.append(Deletion(number, answer, hint if hint.strip() else None))
     rest = _DELETION.sub("", text)
     if "{{" in rest:
-        snippet = rest[rest.index("{{") :][:20]
+        snippet = re.match(r"\{\{[^{}]{0,40}\}?", rest[rest.index("{{") :]).group(0)  # type: ignore[union-attr]
         raise ClozeError(
             f"'{snippet}' opens '{{{{' without a cloze deletion that closes; "
             "write {{c1::answer}} with two braces on each side"

@@ -55,12 +55,16 @@ KIND_REQUIRED = {
 }
 
 
+def nearest(word: str, choices: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def suggest(word: str, choices: Iterable[str]) -> str:
     """'; did you mean X?' for the nearest choice, or a list of the choices."""
     options = sorted(set(choices))
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean '{close[0]}'?"
+    if (close := nearest(word, options)) is not None:
+        return f"; did you mean '{close}'?"
     return f"; expected one of: {', '.join(options)}" if len(options) <= 12 else ""
 
 
@@ -97,6 +101,8 @@ class Reader:
         self.path = path
         self.problems = problems
         self.fact_id = fact_id
+        # Required keys that a misspelt key stands in for: reported once, as the misspelling.
+        self.misspelt: set[str] = set()
 
     def at(self, key: str | None = None) -> Location:
         line = self.data.key_lines.get(key, self.data.line) if key else self.data.line
@@ -113,17 +119,22 @@ class Reader:
         for key in self.data:
             if key not in allowed:
                 self.report(key, f"unknown {what} '{key}'" + suggest(key, allowed))
+                if (close := nearest(key, allowed)) is not None:
+                    self.misspelt.add(close)
                 ok = False
         for key in required:
-            if key not in self.data:
-                self.report(None, f"missing required {what} '{key}'")
-                ok = False
+            self.missing(key, what)
+            ok = ok and key in self.data
         return ok
+
+    def missing(self, key: str, what: str = "key") -> None:
+        if key not in self.data and key not in self.misspelt:
+            self.report(None, f"missing required {what} '{key}'")
 
     def text(self, key: str, *, required: bool = False) -> str | None:
         if key not in self.data:
             if required:
-                self.report(None, f"missing required key '{key}'")
+                self.missing(key)
             return None
         value = self.data[key]
         if value is None:
@@ -189,7 +200,7 @@ class Reader:
     def mapping(self, key: str, *, required: bool = False) -> YamlMap | None:
         if key not in self.data:
             if required:
-                self.report(None, f"missing required key '{key}'")
+                self.missing(key)
             return None
         value = self.data[key]
         if not isinstance(value, YamlMap):
@@ -200,7 +211,7 @@ class Reader:
     def items(self, key: str, *, required: bool = False) -> YamlList | None:
         if key not in self.data:
             if required:
-                self.report(None, f"missing required key '{key}'")
+                self.missing(key)
             return None
         value = self.data[key]
         if not isinstance(value, YamlList):
