@@ -197,3 +197,32 @@ def test_the_default_deck_imports_and_every_card_renders(run, tmp_path: Path, co
     notes_by_guid(col)  # raises on a duplicate GUID
     assert ours(col) == FACTDECK_NOTETYPES
     assert_every_card_renders(col)
+
+
+def test_studied_subset_then_full_deck_then_subset_again(run, mini_cards: Path, col: Collection) -> None:
+    """Subset first (studied), then the full deck: only the missing notes are added, history and
+    decks kept, no second note type; the subset again afterwards changes nothing."""
+    result = run(
+        "build", "--cards", "cards", "--kind", "record", "--kind", "list",
+        "--deck-name", "Mini Deck::Tumours and red flags", "-o", "subset.apkg",
+    )
+    assert result.exit_code == 0, result.output
+    assert run("build", "--cards", "cards", "-o", "full.apkg").exit_code == 0
+
+    assert import_apkg(col, Path("subset.apkg")).counts()["new"] == 5
+    assert study_all(col, ease=4) == 5
+    studied = notes_by_guid(col)
+
+    log = import_apkg(col, Path("full.apkg"))
+    assert log.counts()["new"] == 7 and log.counts()["updated"] == 0
+    after = notes_by_guid(col)
+    assert len(after) == col.note_count() == 12
+    assert all(after[guid] == state for guid, state in studied.items())  # cards, deck, history
+    assert revlog_count(col) == 5
+    assert ours(col) == FACTDECK_NOTETYPES
+    assert {c.deck for n in studied.values() for c in n.cards} == {"Mini Deck::Tumours and red flags"}
+
+    log = import_apkg(col, Path("subset.apkg"))
+    assert log.counts()["new"] == log.counts()["updated"] == 0
+    assert notes_by_guid(col) == after
+    assert ours(col) == FACTDECK_NOTETYPES

@@ -255,7 +255,7 @@ CASES = [
     (
         "deep-nesting",
         FACT + "  - id: a\n    kind: qa\n    question: " + "[" * 200 + "]" * 200 + "\n",
-        "cards/20-bad.yaml:0: brackets nest 200 levels deep, over the limit of 100; a cards file "
+        "cards/20-bad.yaml: brackets nest 200 levels deep, over the limit of 100; a cards file "
         "needs only a few levels",
     ),
     (
@@ -334,7 +334,7 @@ def test_oversized_file_is_refused(run, mini_cards: Path) -> None:
     result = run("check", "--cards", "cards")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "cards/20-big.yaml:0: file is 8.0 MiB, over the 8 MiB limit for one cards file; split it "
+        "cards/20-big.yaml: file is 8.0 MiB, over the 8 MiB limit for one cards file; split it "
         "into several files"
     )
 
@@ -344,7 +344,7 @@ def test_missing_cards_folder(run) -> None:
     result = run("check", "--cards", "nowhere")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "nowhere:0: cards folder not found; pass the folder that holds your YAML files with --cards"
+        "nowhere: cards folder not found; pass the folder that holds your YAML files with --cards"
     )
 
 

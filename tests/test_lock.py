@@ -102,5 +102,5 @@ def test_bad_source_date_epoch(run, mini_cards: Path, monkeypatch: pytest.Monkey
     result = run("build", "--cards", "cards")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "SOURCE_DATE_EPOCH:0: 'yesterday' is not a whole number of seconds"
+        "SOURCE_DATE_EPOCH: 'yesterday' is not a whole number of seconds"
     )

@@ -6,12 +6,17 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
 
 from . import __version__
 from .errors import FactdeckError
+from .facts import KINDS
+
+if TYPE_CHECKING:
+    from .pipeline import Compiled
+    from .selection import Subset
 
 CARDS_OPTION = click.option(
     "--cards",
@@ -21,6 +26,79 @@ CARDS_OPTION = click.option(
     show_default=True,
     help="Folder holding the YAML card files.",
 )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_SELECTION_OPTIONS = [
+    click.option(
+        "--tag",
+        "tags",
+        multiple=True,
+        metavar="TAG",
+        help="Keep facts with this tag or a child of it (foramen::diagnosis matches "
+        "foramen::diagnosis::imaging); * is a wildcard. Repeat to widen.",
+    ),
+    click.option(
+        "--exclude-tag",
+        "exclude_tags",
+        multiple=True,
+        metavar="TAG",
+        help="Drop facts with this tag or a child of it; always wins over other filters.",
+    ),
+    click.option(
+        "--id", "ids", multiple=True, metavar="ID", help="Keep this fact id, or a glob like 'tumor-*'."
+    ),
+    click.option(
+        "--file",
+        "files",
+        multiple=True,
+        metavar="FILE",
+        help="Keep the facts of this card file (name or glob, e.g. '30-*.yaml').",
+    ),
+    click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="Keep facts of this kind."),
+    click.option(
+        "--subset",
+        "recipes",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        metavar="RECIPE",
+        help="A subset recipe file, or a folder of them (builds each).",
+    ),
+]
+
+
+def selection_options(command: F) -> F:
+    """The filters shared by build, list and stats."""
+    for option in reversed(_SELECTION_OPTIONS):
+        command = option(command)
+    return command
+
+
+def command_line_subset(
+    tags: tuple[str, ...],
+    exclude_tags: tuple[str, ...],
+    ids: tuple[str, ...],
+    files: tuple[str, ...],
+    kinds: tuple[str, ...],
+    recipes: tuple[Path, ...],
+    deck_name: str | None = None,
+    output: Path | None = None,
+) -> list[Subset]:
+    from .selection import Selection, Subset
+
+    selection = Selection(tags, exclude_tags, ids, files, kinds)
+    if recipes and not selection.is_everything():
+        raise click.UsageError("use either --subset or filters (--tag, --id, …), not both")
+    if recipes and (deck_name or output):
+        raise click.UsageError("a recipe names its own deck and output; drop --deck-name/--output")
+    if recipes or (selection.is_everything() and not (deck_name or output)):
+        return []
+    return [Subset(selection=selection, deck_name=deck_name, output=output)]
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class FactdeckGroup(click.Group):
@@ -52,6 +130,9 @@ def cli() -> None:
     Examples:
       factdeck check                      validate cards/ and write nothing
       factdeck build                      build dist/<namespace>.apkg from cards/
+      factdeck list --tag foramen::clinical::red_flags
+      factdeck build --subset subsets/    build every subset recipe
+      factdeck stats                      the shape of the deck
       factdeck schema > factdeck.schema.json
     """
 
@@ -64,33 +145,57 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The .apkg to write.  [default: dist/<deck namespace>.apkg]",
 )
+@click.option("--deck-name", help="Name of the deck in Anki, e.g. 'Neural Foramen::Week 3'.")
+@selection_options
 @click.option("--subdecks", is_flag=True, help="One subdeck per card file (or per file's `subdeck:`).")
 @click.option(
     "--locked",
     is_flag=True,
     help="Fail instead of updating the lock file (for CI: the committed lock must be current).",
 )
-def build(cards_dir: Path, output: Path | None, subdecks: bool, locked: bool) -> None:
+def build(
+    cards_dir: Path,
+    output: Path | None,
+    deck_name: str | None,
+    subdecks: bool,
+    locked: bool,
+    **filters: Any,
+) -> None:
     """Validate the cards and write an .apkg that updates students' decks in place.
 
     Also updates CARDS/factdeck.lock, which records when each note's content last changed;
-    commit it with the cards.
+    commit it with the cards. Filters build a subset whose notes are the very notes of the
+    full deck, so students can import both in any order.
 
     \b
     Examples:
       factdeck build
-      factdeck build --cards cards --output dist/neural-foramen.apkg
-      factdeck build --subdecks --locked
+      factdeck build --cards cards --output dist/neural-foramen.apkg --subdecks
+      factdeck build --tag foramen::clinical::red_flags --deck-name "Neural Foramen::Red flags" -o dist/red-flags.apkg
+      factdeck build --tag meta::yield::high --exclude-tag foramen::management::pharmacology
+      factdeck build --subset subsets/week-3-red-flags.yaml
+      factdeck build --subset subsets/         (every recipe in the folder)
     """
     from .pipeline import build as run_build
 
     started = time.perf_counter()
-    result = run_build(cards_dir=cards_dir, output=output, subdecks=subdecks, locked=locked)
+    subsets = command_line_subset(**filters, deck_name=deck_name, output=output)
+    report = run_build(
+        cards_dir=cards_dir,
+        subsets=subsets,
+        recipes=filters["recipes"],
+        subdecks=subdecks,
+        locked=locked,
+    )
     elapsed = time.perf_counter() - started
+    for result in report.decks:
+        click.echo(
+            f"wrote {result.output}: {plural(result.notes, 'note')}, {plural(result.cards, 'card')} "
+            f"from {plural(result.facts, 'fact')} in {plural(result.files, 'file')}, "
+            f"deck '{result.deck_name}'"
+        )
     click.echo(
-        f"wrote {result.output}: {result.notes} notes, {result.cards} cards from "
-        f"{result.facts} facts in {result.files} files ({elapsed:.1f}s)"
-        + ("; lock file updated" if result.lock_updated else "")
+        f"done in {elapsed:.1f}s" + ("; lock file updated" if report.lock_updated else "")
     )
 
 
@@ -111,6 +216,87 @@ def check(cards_dir: Path) -> None:
         f"{cards_dir}: ok: {len(compiled.deck.facts)} facts, {len(compiled.notes)} notes, "
         f"{cards} cards in {len(compiled.deck.files)} files"
     )
+
+
+def _preview(cards_dir: Path, filters: dict[str, Any]) -> tuple[Compiled, list[Any]]:
+    """The compiled deck and the notes a filter or recipe selects, for list and stats."""
+    from .pipeline import choose, compile_cards, subsets_for
+
+    compiled = compile_cards(cards_dir)
+    subsets = subsets_for(compiled, command_line_subset(**filters), filters["recipes"])
+    if len(subsets) != 1:
+        raise click.UsageError("list and stats take one recipe file, not a folder")
+    return compiled, choose(compiled, subsets[0])
+
+
+@cli.command(name="list")
+@CARDS_OPTION
+@selection_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_(cards_dir: Path, as_json: bool, **filters: Any) -> None:
+    """Show the facts and notes a selection holds, before building it.
+
+    \b
+    Examples:
+      factdeck list --tag foramen::clinical::red_flags
+      factdeck list --subset subsets/week-3-red-flags.yaml
+      factdeck list --id 'tumor-*' --kind record --json
+    """
+    import json
+    import shutil
+
+    from .report import listing
+
+    compiled, notes = _preview(cards_dir, filters)
+    facts = listing(notes)
+    if as_json:
+        click.echo(json.dumps(facts, indent=2, ensure_ascii=False))
+        return
+    width = shutil.get_terminal_size((120, 24)).columns
+    for fact in facts:
+        labels = " · ".join([fact["status"], f"{fact['yield']} yield", *fact["topic_tags"]])
+        click.echo(f"{fact['id']} ({fact['kind']}, {fact['file']}:{fact['line']}) {labels}")
+        for note in fact["notes"]:
+            line = f"  {note['variant']:<24} {note['type']:<6} {note['front']}"
+            click.echo(line if len(line) <= width else line[: width - 1] + "…")
+    cards = sum(len(n.ords) for n in notes)
+    click.echo(
+        f"{len(facts)} of {len(compiled.deck.facts)} facts selected: {len(notes)} notes, {cards} cards"
+    )
+
+
+@cli.command()
+@CARDS_OPTION
+@selection_options
+@click.option("--depth", default=3, show_default=True, help="Tag levels to count.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+def stats(cards_dir: Path, depth: int, as_json: bool, **filters: Any) -> None:
+    """Count notes by tag branch, kind, source, status, yield and file.
+
+    \b
+    Examples:
+      factdeck stats
+      factdeck stats --tag foramen::diagnosis --depth 4
+    """
+    import json
+
+    from .report import statistics
+
+    _, notes = _preview(cards_dir, filters)
+    tables = statistics(notes, depth)
+    if as_json:
+        click.echo(json.dumps(tables, indent=2, ensure_ascii=False))
+        return
+    totals = tables.pop("total")
+    click.echo(
+        f"{totals['facts']} facts, {totals['notes']} notes, {totals['cards']} cards "
+        f"in {totals['files']} files"
+    )
+    for title, counts in tables.items():
+        click.echo(f"\nnotes by {title}")
+        width = max(len(k) for k in counts)
+        for key, count in counts.items():
+            click.echo(f"  {key:<{width}}  {count:>6}")
 
 
 @cli.command()

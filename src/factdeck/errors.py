@@ -12,7 +12,8 @@ class Location:
     line: int
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
+        # line 0: the problem is about the whole file (or an option), not one line of it
+        return f"{self.path}:{self.line}" if self.line else self.path
 
 
 @dataclass(frozen=True, order=True)

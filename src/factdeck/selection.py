@@ -1,16 +1,171 @@
-"""Which notes a subset keeps. Selection works on facts' tags, ids, files and kinds."""
+"""Which facts a subset keeps, from command-line filters or a recipe file in subsets/.
+
+A subset keeps whole facts (every note of a chosen fact), so its notes are exactly the notes of
+the full deck: same GUIDs, fields and times. Filters of one kind widen the selection (any tag
+matches), filters of different kinds narrow it (a tag and a kind), exclusions always win.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import fnmatch
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from .generate import Note
+from .errors import FactdeckError, Location, Problem, Problems
+from .facts import KINDS, Deck, Fact
+from .generate import Note, note_tags
+from .load import CARD_SUFFIXES, load_file
+from .validate import Reader
+
+FILTERS = ("tags", "exclude_tags", "ids", "files", "kinds")
+RECIPE_KEYS = ("name", "deck_name", "description", "output", *FILTERS)
 
 
 @dataclass(frozen=True)
 class Selection:
-    pass
+    tags: tuple[str, ...] = ()
+    exclude_tags: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+    def is_everything(self) -> bool:
+        return not any(getattr(self, name) for name in FILTERS)
+
+    def describe(self) -> str:
+        parts = [f"{name.replace('_', ' ')}: {', '.join(getattr(self, name))}"
+                 for name in FILTERS if getattr(self, name)]
+        return "; ".join(parts) or "everything"
 
 
-def select(notes: list[Note], selection: Selection) -> list[Note]:
-    return notes
+@dataclass(frozen=True)
+class Subset:
+    """A selection plus what to call the deck and where to write it."""
+
+    selection: Selection = Selection()
+    deck_name: str | None = None
+    description: str | None = None
+    output: Path | None = None
+    # Where each filter was written (a recipe line, or the command-line option), for messages.
+    origin: dict[str, Location] = field(default_factory=dict, compare=False)
+
+
+def tag_matches(pattern: str, tag: str) -> bool:
+    """Anki's `tag:` search: case-insensitive, `*` wildcards, and a tag matches its children."""
+    pattern, tag = pattern.lower(), tag.lower()
+    return fnmatch.fnmatchcase(tag, pattern) or fnmatch.fnmatchcase(tag, pattern + "::*")
+
+
+def _any_tag(patterns: Iterable[str], tags: Iterable[str]) -> bool:
+    return any(tag_matches(p, t) for p in patterns for t in tags)
+
+
+def fact_matches(fact: Fact, selection: Selection) -> bool:
+    tags = note_tags(fact)
+    if selection.exclude_tags and _any_tag(selection.exclude_tags, tags):
+        return False
+    checks: list[tuple[tuple[str, ...], Callable[[str], bool]]] = [
+        (selection.tags, lambda p: any(tag_matches(p, t) for t in tags)),
+        (selection.ids, lambda p: fnmatch.fnmatchcase(fact.id, p)),
+        (selection.files, lambda p: _file_matches(p, fact.file)),
+        (selection.kinds, lambda p: fact.kind == p),
+    ]
+    return all(any(match(p) for p in patterns) for patterns, match in checks if patterns)
+
+
+def _file_matches(pattern: str, relative: str) -> bool:
+    return fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(
+        relative.rsplit("/", 1)[-1], pattern
+    )
+
+
+def select(notes: Sequence[Note], selection: Selection) -> list[Note]:
+    if selection.is_everything():
+        return list(notes)
+    chosen = {n.fact.id for n in notes if fact_matches(n.fact, selection)}
+    return [n for n in notes if n.fact.id in chosen]
+
+
+def check_subset(deck: Deck, subset: Subset) -> None:
+    """Every filter must match something and the selection must not be empty."""
+    problems = Problems()
+    selection = subset.selection
+
+    def where(name: str) -> Location:
+        return subset.origin.get(name, Location(f"--{name.replace('_', '-').rstrip('s')}", 0))
+
+    matchers: dict[str, Callable[[str, Fact], bool]] = {
+        "tags": lambda p, f: _any_tag([p], note_tags(f)),
+        "exclude_tags": lambda p, f: _any_tag([p], note_tags(f)),
+        "ids": lambda p, f: fnmatch.fnmatchcase(f.id, p),
+        "files": lambda p, f: _file_matches(p, f.file),
+        "kinds": lambda p, f: f.kind == p,
+    }
+    for name, matches in matchers.items():
+        for pattern in getattr(selection, name):
+            if name == "kinds" and pattern not in KINDS:
+                problems.add(where(name), f"unknown kind '{pattern}'; expected one of: {', '.join(KINDS)}")
+            elif not any(matches(pattern, fact) for fact in deck.facts):
+                what = name.rstrip("s").replace("_", " ")
+                problems.add(where(name), f"{what} '{pattern}' matches no fact; check the spelling")
+    if not problems and not any(fact_matches(f, selection) for f in deck.facts):
+        problems.add(
+            subset.origin.get("subset", Location("selection", 0)),
+            f"the selection ({selection.describe()}) is empty; an empty deck is never built, "
+            "widen the filters",
+        )
+    problems.raise_if_any()
+
+
+def recipe_paths(paths: Iterable[Path]) -> list[Path]:
+    """Recipe files, with folders expanded to the recipes they hold (in name order)."""
+    found = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in CARD_SUFFIXES))
+        else:
+            found.append(path)
+    return found
+
+
+def load_recipes(paths: Iterable[Path], main_deck: str) -> list[Subset]:
+    """Read and check recipe files; every problem of every recipe is raised at once."""
+    problems = Problems()
+    subsets = []
+    for path in recipe_paths(paths):
+        shown = str(path)
+        if not path.is_file():
+            problems.add(Location(shown, 0), "recipe file not found; check the path given to --subset")
+            continue
+        loaded = load_file(path, shown, path.name)
+        if isinstance(loaded, list):
+            problems.extend(loaded)
+            continue
+        reader = Reader(loaded.data, shown, problems)
+        before = len(problems.items)
+        reader.check_keys(RECIPE_KEYS, ("name",))
+        name = reader.text("name")
+        filters = {key: reader.text_list(key) or () for key in FILTERS}
+        if not any(key in loaded.data for key in FILTERS) and not reader.misspelt:
+            reader.report(None, f"a recipe needs at least one filter: {', '.join(FILTERS)}")
+        deck_name = reader.text("deck_name") or (f"{main_deck}::{name}" if name else None)
+        output = reader.text("output")
+        if len(problems.items) != before:
+            continue
+        subsets.append(
+            Subset(
+                selection=Selection(**filters),
+                deck_name=deck_name,
+                description=reader.text("description"),
+                output=Path(output) if output else Path("dist") / f"{path.stem}.apkg",
+                origin={
+                    "subset": Location(shown, 1),
+                    **{key: reader.at(key) for key in FILTERS if key in loaded.data},
+                },
+            )
+        )
+    if not subsets and not problems:
+        raise FactdeckError([Problem(Location("--subset", 0), "no recipe files found")])
+    problems.raise_if_any()
+    return subsets
