@@ -1,0 +1,228 @@
+"""Guards on the shipped deck in cards/: the flashcard rules and the medical review's corrections.
+
+A wrong card taught to a student is the worst bug this project can have, so the rules of
+the content guide are checked here on every note, not only by review.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from conftest import CARDS, ROOT
+from factdeck.generate import Note, cloze_answers
+from factdeck.markup import visible_text
+from factdeck.pipeline import Compiled, compile_cards
+from factdeck.report import front_text
+
+MAX_CLOZE_WORDS = 6
+MAX_ANSWER_WORDS = 8
+COPY_WORDS = 10  # a run of this many words shared with a source article is a copied sentence
+ARTICLES = sorted((ROOT.parent / "shared" / "sources").glob("*.md"))
+TAG_LEVEL = re.compile(r"^[a-z0-9_]+$")
+META_LEVEL = re.compile(r"^[a-z0-9_-]+$")  # meta::source::<source key>, keys are slugs
+
+
+@cache
+def deck() -> Compiled:
+    return compile_cards(CARDS)
+
+
+def notes() -> list[Note]:
+    return deck().notes
+
+
+def all_text(note: Note) -> str:
+    return " ".join(visible_text(field) for field in note.fields[:-1])  # without the source
+
+
+def taught(note: Note) -> str:
+    """What the card asks and answers (the front, and a Q&A's back), without Extra."""
+    fields = note.fields[:2] if note.model == "qa" else note.fields[:1]
+    return " ".join(visible_text(field) for field in fields)
+
+
+def test_the_deck_is_the_full_deck() -> None:
+    """Several hundred notes, every fact kind used, every file a topic."""
+    compiled = deck()
+    assert len(compiled.notes) >= 400
+    assert {f.kind for f in compiled.deck.facts} == {"qa", "cloze", "list", "table", "record"}
+    assert all(f.topic for f in compiled.deck.facts)
+
+
+def test_every_fact_has_a_foramen_tag_and_taxonomy_tags_only() -> None:
+    """Each note has a foramen:: tag; tags are lower-case snake_case, at most 5 levels."""
+    for note in notes():
+        assert any(t.startswith("foramen::") for t in note.tags), note.key
+        for tag in note.tags:
+            levels = tag.split("::")
+            assert levels[0] in ("foramen", "meta"), (note.key, tag)
+            pattern = META_LEVEL if levels[0] == "meta" else TAG_LEVEL
+            assert len(levels) <= 5 and all(pattern.match(level) for level in levels), (note.key, tag)
+
+
+def test_every_fact_cites_an_article_or_a_reference_that_resolves() -> None:
+    """Sources resolve (validation) and every source with a URL links to it."""
+    for fact in deck().deck.facts:
+        assert fact.sources, fact.id
+    for source in deck().deck.sources:
+        assert source.kind == "article" or source.url, source.key
+
+
+def test_corrections_carry_a_reason_and_a_reference() -> None:
+    """dubious and corrected facts explain themselves in extra and cite a reference."""
+    for fact in deck().deck.facts:
+        if fact.status != "ok":
+            assert fact.extra, fact.id
+            assert any(s.kind == "reference" for s in fact.sources), fact.id
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"^\s*list\b",
+        r"^\s*name (all|the|three|four|five)\b",
+        r"^\s*enumerate\b",
+        r"^\s*what are (all|the)\b",
+        r"\ball (of )?the (causes|symptoms|signs|contents|types)\b",
+    ],
+)
+def test_no_card_asks_to_list(pattern: str) -> None:
+    """No front asks to enumerate: lists are split into one card per item."""
+    offenders = [n.key for n in notes() if re.search(pattern, front_text(n), re.IGNORECASE)]
+    assert offenders == []
+
+
+def test_cloze_answers_are_a_few_words() -> None:
+    """Every cloze deletion hides at most six words; every Q&A answer is at most eight."""
+    long = [
+        (n.key, a) for n in notes() for a in cloze_answers(n) if len(a.split()) > MAX_CLOZE_WORDS
+    ]
+    long += [
+        (n.key, visible_text(n.fields[1]))
+        for n in notes()
+        if n.model == "qa" and len(visible_text(n.fields[1]).split()) > MAX_ANSWER_WORDS
+    ]
+    assert long == []
+
+
+def test_no_two_notes_ask_the_same_thing() -> None:
+    """No two notes have the same front."""
+    fronts: dict[str, list[str]] = defaultdict(list)
+    for note in notes():
+        fronts[front_text(note).lower()].append(note.key)
+    assert [keys for keys in fronts.values() if len(keys) > 1] == []
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+@pytest.mark.skipif(not ARTICLES, reason="the source articles are not beside the project")
+def test_cards_are_in_our_own_words() -> None:
+    """No card repeats ten consecutive words of a source article."""
+    shingles = set()
+    for article in ARTICLES:
+        words = _words(article.read_text(encoding="utf-8"))
+        shingles.update(tuple(words[i : i + COPY_WORDS]) for i in range(len(words) - COPY_WORDS + 1))
+    copied = []
+    for note in notes():
+        words = _words(all_text(note))
+        for i in range(len(words) - COPY_WORDS + 1):
+            if tuple(words[i : i + COPY_WORDS]) in shingles:
+                copied.append((note.key, " ".join(words[i : i + COPY_WORDS])))
+                break
+    assert copied == []
+
+
+# Advice the medical review found unsafe when a tumour may be present: a note that mentions one
+# of these must be an explicit correction or contraindication, never a recommendation.
+UNSAFE_TOPICS = [
+    r"manipulation|chiropract",
+    r"traction|inversion",
+    r"therapeutic ultrasound",
+    r"biopsy is always|always (needs?|requires?) (a )?biopsy",
+    r"\binsertion\b",
+]
+NEGATION = re.compile(
+    r"contraindicat|\bnot\b|\bno\b|\bnever\b|\bavoid|\bunsafe|\bwrong|\bdo(es)? not|n't\b|\bharm|"
+    r"\brisk|\bdanger|\bmisnomer|\bnonsense|\binstead|\bwithout\b|\bonly\b|\bcaution",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("topic", UNSAFE_TOPICS)
+def test_unsafe_advice_only_appears_as_a_correction(topic: str) -> None:
+    """Manipulation, traction, ultrasound, 'always biopsy', origin/insertion: corrections only."""
+    for note in notes():
+        text = taught(note)
+        if re.search(topic, text, re.IGNORECASE):
+            assert note.fact.status in ("corrected", "dubious"), (note.key, text[:120])
+            assert NEGATION.search(text), (note.key, text[:120])
+
+
+def test_intramedullary_tumours_are_never_taught_as_foraminal_causes() -> None:
+    """Astrocytoma and ependymoma appear only as intramedullary, with a correction."""
+    for note in notes():
+        text = taught(note)
+        if re.search(r"astrocytoma|ependymoma", text, re.IGNORECASE) and note.fact.status == "ok":
+            assert re.search(r"intramedullary|extramedullary|inside the (spinal )?cord|differential|mimic", text, re.IGNORECASE), (
+                note.key,
+                text[:160],
+            )
+
+
+def test_every_section_of_both_articles_is_covered() -> None:
+    """Each topic area the articles cover has cards (by taxonomy branch)."""
+    branches = {t for n in notes() for t in n.tags}
+    expected = [
+        "foramen::anatomy::boundaries",
+        "foramen::anatomy::contents",
+        "foramen::anatomy::function",
+        "foramen::anatomy::regional",
+        "foramen::physiology::mechanism",
+        "foramen::pathology::tumors",
+        "foramen::clinical::symptoms",
+        "foramen::clinical::localization",
+        "foramen::clinical::red_flags",
+        "foramen::diagnosis::history_exam",
+        "foramen::diagnosis::imaging",
+        "foramen::diagnosis::labs",
+        "foramen::diagnosis::electrodiagnostic",
+        "foramen::diagnosis::tissue",
+        "foramen::management::conservative",
+        "foramen::management::pharmacology",
+        "foramen::management::interventional",
+        "foramen::management::oncologic",
+        "foramen::management::surgical",
+        "foramen::management::workflow",
+        "foramen::management::contraindications",
+        "foramen::outcomes",
+        "foramen::prevention",
+    ]
+    missing = [b for b in expected if not any(t == b or t.startswith(b + "::") for t in branches)]
+    assert missing == []
+
+
+def test_lock_file_is_committed_and_current() -> None:
+    """cards/factdeck.lock exists and matches the cards (students get every correction)."""
+    from factdeck.lock import LOCK_NAME, read_lock
+    from factdeck.pipeline import lock_for
+
+    previous = read_lock(CARDS / LOCK_NAME)
+    assert previous.notes, "run `factdeck build` and commit cards/factdeck.lock"
+    assert lock_for(deck(), previous) == previous
+
+
+def test_recipes_in_subsets_build(tmp_path: Path) -> None:
+    """The example recipes select something from the shipped deck."""
+    from factdeck.pipeline import choose, subsets_for
+
+    recipes = sorted((ROOT / "subsets").glob("*.yaml"))
+    assert len(recipes) >= 2
+    for subset in subsets_for(deck(), [], recipes):
+        assert choose(deck(), subset)
