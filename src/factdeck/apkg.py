@@ -24,6 +24,7 @@ from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
 from .atomic import atomic_path
+from .errors import FactdeckError, Location, Problem
 from .generate import Model, Note
 from .markup import visible_text
 
@@ -159,13 +160,23 @@ def write_apkg(
     subdecks: bool,
 ) -> None:
     """Write the package atomically: the old file stays intact until the new one is complete."""
-    with tempfile.TemporaryDirectory(prefix="factdeck-") as workdir:
-        database = Path(workdir) / "collection.anki2"
-        _write_collection(database, notes, mods, notetype_mods, namespace, deck, subdecks)
-        with atomic_path(output) as temporary:
-            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as package:
-                _add_to_zip(package, "collection.anki2", database)
-                package.writestr(_zip_info("media"), "{}")
+    try:
+        with tempfile.TemporaryDirectory(prefix="factdeck-") as workdir:
+            database = Path(workdir) / "collection.anki2"
+            _write_collection(database, notes, mods, notetype_mods, namespace, deck, subdecks)
+            with atomic_path(output) as temporary:
+                with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as package:
+                    _add_to_zip(package, "collection.anki2", database)
+                    package.writestr(_zip_info("media"), "{}")
+    except (OSError, sqlite3.Error) as error:  # a bad --output or a full disk: a message
+        reason = str(error)
+        if isinstance(error, OSError) and error.strerror:
+            reason = f"{error.filename}: {error.strerror}" if error.filename else error.strerror
+        problem = Problem(
+            Location(str(output), 0),
+            f"cannot write the package ({reason}); check the output path and the free disk space",
+        )
+        raise FactdeckError([problem]) from error
 
 
 def _zip_info(name: str) -> zipfile.ZipInfo:

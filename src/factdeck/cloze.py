@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .markup import is_blank
+
+MAX_NUMBER = 500  # Anki makes cards for c1…c500; a higher number gives an error card or none
 _DELETION = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
 _PLACEHOLDER = re.compile(r"\{\{c\d+::")
 
@@ -28,7 +31,13 @@ def parse_cloze(text: str) -> list[Deletion]:
     """Every deletion of the text, in order; ClozeError if there is none or a brace is broken."""
     deletions = []
     for match in _DELETION.finditer(text):
-        number, body = int(match.group(1)), match.group(2)
+        digits, body = match.group(1).lstrip("0") or "0", match.group(2)
+        if len(digits) > len(str(MAX_NUMBER)) or int(digits) > MAX_NUMBER:
+            raise ClozeError(
+                f"cloze number c{digits[:12]}{'…' if len(digits) > 12 else ''} is over "
+                f"c{MAX_NUMBER}, the highest Anki makes a card for; number deletions from c1"
+            )
+        number = int(digits)
         if "{{" in body:
             raise ClozeError(
                 f"cloze deletion '{match.group(0)}' contains another '{{{{'; deletions cannot "
@@ -37,11 +46,11 @@ def parse_cloze(text: str) -> list[Deletion]:
         if number == 0:
             raise ClozeError("cloze numbers start at 1: write {{c1::…}}, not {{c0::…}}")
         answer, _, hint = body.partition("::")
-        if not answer.strip():
+        if is_blank(answer):
             raise ClozeError(
                 f"cloze deletion '{match.group(0)}' hides nothing; put the answer after 'c{number}::'"
             )
-        deletions.append(Deletion(number, answer, hint if hint.strip() else None))
+        deletions.append(Deletion(number, answer, None if is_blank(hint) else hint))
     rest = _DELETION.sub("", text)
     if "{{" in rest:
         snippet = re.match(r"\{\{[^{}]{0,40}\}?", rest[rest.index("{{") :]).group(0)  # type: ignore[union-attr]

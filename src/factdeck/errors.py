@@ -24,14 +24,22 @@ class Problem:
 
     def __str__(self) -> str:
         where = f'fact "{self.fact_id}": ' if self.fact_id else ""
-        return f"{self.location}: {where}{self.message}"
+        # One line per problem, whatever text it quotes: a newline, control or invisible
+        # character in a quoted value is shown escaped (and cannot drive the terminal).
+        text = f"{self.location}: {where}{self.message}"
+        return text if text.isprintable() else "".join(
+            c if c.isprintable() else repr(c)[1:-1] for c in text
+        )
 
 
 class FactdeckError(Exception):
     """Bad input or a refused build: carries every problem found, so they are all reported at once."""
 
     def __init__(self, problems: Iterable[Problem]):
-        self.problems = sorted(set(problems))
+        # fact_id may be None next to a text at the same place: sort it as ''
+        self.problems = sorted(
+            set(problems), key=lambda p: (p.location, p.message, p.fact_id or "")
+        )
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

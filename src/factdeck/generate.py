@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from html import escape
 from typing import Literal
 
-from .cloze import card_ords, parse_cloze
+from .cloze import ClozeError, card_ords, parse_cloze
 from .errors import Problems
 from .facts import QA, Cloze, Deck, Fact, ListBody, Record, TableBody
-from .markup import to_html, visible_text
+from .markup import is_blank, to_html, visible_text
 from .validate import PLACEHOLDER
 
 Model = Literal["qa", "cloze"]
@@ -48,10 +48,26 @@ def generate(deck: Deck) -> list[Note]:
         source = source_html(fact)
         for variant, model, fields in _fact_notes(fact):
             full = (*fields, source)
-            ords = card_ords(parse_cloze(full[0])) if model == "cloze" else (0,)
-            if not visible_text(full[0]):
+            if is_blank(visible_text(full[0])):
                 problems.add(fact.location, f"note '{variant}' would show an empty front", fact.id)
                 continue
+            ords: tuple[int, ...] = (0,)
+            if model == "cloze":
+                # Checked again once assembled: a lone brace at the edge of a value can join the
+                # braces factdeck adds around it (a row value '}' makes '{{c1::}}}').
+                try:
+                    deletions = parse_cloze(full[0])
+                    if any(is_blank(visible_text(d.answer)) for d in deletions):
+                        raise ClozeError("has a cloze deletion that shows nothing")
+                except ClozeError as error:
+                    problems.add(
+                        fact.location,
+                        f"note '{variant}' is not a valid cloze once built: {error}; "
+                        "check braces and markup at the start and end of its texts",
+                        fact.id,
+                    )
+                    continue
+                ords = card_ords(deletions)
             notes.append(Note(fact, variant, model, full, tags, ords, len(notes) + 1))
     problems.raise_if_any()
     return notes

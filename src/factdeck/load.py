@@ -8,6 +8,7 @@ expand ("billion laughs"). Scalars stay text unless they are `true`/`false`/`nul
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,12 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError
+from yaml.events import CollectionEndEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.reader import ReaderError
 
 from .errors import Location, Problem, Problems
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_FLOW_DEPTH = 100  # libyaml's composer recurses in C: deep `[[[[…` would crash the process
+MAX_DEPTH = 100  # the same for block nesting: `- - - - …` 50,000 deep crashes it too
 MAX_EXPANDED_NODES = 1_000_000  # what aliases may expand to, per file
 
 CARD_SUFFIXES = (".yaml", ".yml")
@@ -74,6 +79,8 @@ _Loader.add_implicit_resolver(
 
 
 def _construct_map(loader: _Loader, node: MappingNode) -> Iterator[YamlMap]:
+    if not isinstance(node, MappingNode):  # `!!map text`
+        raise ConstructorError(None, None, f"expected a mapping for {node.tag}", node.start_mark)
     data = YamlMap(node.start_mark.line + 1)
     yield data
     for key_node, value_node in node.value:
@@ -98,6 +105,8 @@ def _construct_map(loader: _Loader, node: MappingNode) -> Iterator[YamlMap]:
 
 
 def _construct_seq(loader: _Loader, node: SequenceNode) -> Iterator[YamlList]:
+    if not isinstance(node, SequenceNode):  # `!!seq text`
+        raise ConstructorError(None, None, f"expected a list for {node.tag}", node.start_mark)
     data = YamlList(node.start_mark.line + 1)
     yield data
     for child in node.value:
@@ -105,8 +114,24 @@ def _construct_seq(loader: _Loader, node: SequenceNode) -> Iterator[YamlList]:
         data.item_lines.append(child.start_mark.line + 1)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+def _construct_bool(loader: _Loader, node: Node) -> bool:
+    value = loader.construct_scalar(node)
+    if value.lower() not in loader.bool_values:
+        raise ConstructorError(None, None, f"'{value}' is not true or false", node.start_mark)
+    return bool(loader.bool_values[value.lower()])
+
+
+# Only the tags a cards file needs. `!!int`, `!!float`, `!!timestamp`, `!!binary`, `!!set`, … have
+# no use on a card, and a wrong value under them (`!!int x`) would fail with a traceback.
+_Loader.yaml_constructors = {
+    "tag:yaml.org,2002:null": yaml.SafeLoader.yaml_constructors["tag:yaml.org,2002:null"],
+    "tag:yaml.org,2002:str": yaml.SafeLoader.yaml_constructors["tag:yaml.org,2002:str"],
+    "tag:yaml.org,2002:bool": _construct_bool,
+    "tag:yaml.org,2002:map": _construct_map,
+    "tag:yaml.org,2002:seq": _construct_seq,
+    None: yaml.SafeLoader.yaml_constructors[None],  # "could not determine a constructor"
+}
+_Loader.yaml_multi_constructors = {}
 
 
 def find_card_files(cards_dir: Path) -> list[Path]:
@@ -155,13 +180,15 @@ def load_file(path: Path, shown: str, relative: str) -> LoadedFile | list[Proble
         return [Problem(Location(shown, line), message)]
 
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:  # never more than the limit: a huge file is not read
+            raw = handle.read(MAX_FILE_BYTES + 1)
+            size = max(os.fstat(handle.fileno()).st_size, len(raw))
     except OSError as error:
         return fail(0, f"cannot read the file: {error.strerror}")
     if len(raw) > MAX_FILE_BYTES:
         return fail(
             0,
-            f"file is {len(raw) / 2**20:.1f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit "
+            f"file is {size / 2**20:.1f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit "
             "for one cards file; split it into several files",
         )
     try:
@@ -173,17 +200,25 @@ def load_file(path: Path, shown: str, relative: str) -> LoadedFile | list[Proble
             f"the file is not UTF-8 (byte 0x{raw[error.start]:02x}); "
             "save it as UTF-8 in your editor",
         )
-    if (depth := _flow_depth(text)) > MAX_FLOW_DEPTH:
-        return fail(
-            0,
-            f"brackets nest {depth} levels deep, over the limit of {MAX_FLOW_DEPTH}; "
-            "a cards file needs only a few levels",
-        )
 
     loader = _Loader(text)
     loader.problems = []
     loader.path = shown
     try:
+        # Checked on the parser's events, before the composer can recurse. The raw bracket
+        # count only words the message: it also counts brackets in quoted text ("[a, b)").
+        if (deep := _too_deep(text)) is not None:
+            if (depth := _flow_depth(text)) > MAX_FLOW_DEPTH:
+                return fail(
+                    0,
+                    f"brackets nest {depth} levels deep, over the limit of {MAX_FLOW_DEPTH}; "
+                    "a cards file needs only a few levels",
+                )
+            return fail(
+                deep,
+                f"the YAML nests more than {MAX_DEPTH} levels deep here; a cards file needs "
+                "only a few levels",
+            )
         node = loader.get_single_node()
         if node is not None:
             if (message := _expansion_problem(node)) is not None:
@@ -194,7 +229,12 @@ def load_file(path: Path, shown: str, relative: str) -> LoadedFile | list[Proble
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 0
-        return fail(line, _explain_yaml_error(error))
+        lines = re.split("\r\n|[\r\n\x85\u2028\u2029]", text)  # YAML's line breaks
+        source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+        tab_indent = "\t" in source_line[: len(source_line) - len(source_line.lstrip())]
+        return fail(line, _explain_yaml_error(error, tab_indent))
+    except ReaderError as error:
+        return _reader_problem(text, error, fail)
     except yaml.YAMLError as error:
         return fail(0, f"YAML error: {error}")
     except RecursionError:
@@ -215,6 +255,35 @@ def load_file(path: Path, shown: str, relative: str) -> LoadedFile | list[Proble
             "`topic:` and `facts:` (see docs/format.md)",
         )
     return LoadedFile(shown, relative, data)
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where collections nest deeper than MAX_DEPTH, found from parser events only:
+    libyaml's parser keeps its own stack, unlike its composer, which recurses in C."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return int(event.start_mark.line) + 1
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+def _reader_problem(text: str, error: ReaderError, fail: Any) -> list[Problem]:
+    """A character YAML does not allow anywhere (NUL, other control characters)."""
+    if not isinstance(error.character, int):
+        return list(fail(0, f"YAML error: {error.reason}"))
+    index = text.find(chr(error.character))
+    line = text.count("\n", 0, index) + 1 if index >= 0 else 0
+    return list(
+        fail(
+            line,
+            f"the file contains the control character U+{error.character:04X}, which YAML does "
+            "not allow; delete it",
+        )
+    )
 
 
 _BRACKETS = str.maketrans({"[": "[", "{": "[", "]": "]", "}": "]"})
@@ -269,12 +338,14 @@ def _expansion_problem(root: Node) -> str | None:
     return None
 
 
-def _explain_yaml_error(error: yaml.MarkedYAMLError) -> str:
+def _explain_yaml_error(error: yaml.MarkedYAMLError, tab_indent: bool = False) -> str:
     problem = (error.problem or "").strip()
     context = (error.context or "").strip()
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-    if "tab" in problem or "'\\t'" in problem:
+    if "tab" in problem or "'\\t'" in problem or tab_indent:
         hint = "indent with spaces, not tabs"
+    elif "escape" in problem:
+        hint = "fix the backslash escape in this double-quoted text, or use single quotes"
     elif "quoted scalar" in context or "quoted scalar" in problem:
         hint = "a quote was opened and not closed on this line or below"
     elif "flow sequence" in context or "flow mapping" in context:

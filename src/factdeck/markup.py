@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.DOTALL)
 _ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])", re.DOTALL)
@@ -17,6 +18,16 @@ def to_html(text: str) -> str:
     escaped = _BOLD.sub(r"<b>\1</b>", escaped)
     escaped = _ITALIC.sub(r"<i>\1</i>", escaped)
     return escaped.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+# Characters that take no room on screen: zero-width spaces and joiners, soft hyphens, direction
+# marks (all of Unicode category Cf), and a few letters and symbols that are drawn blank.
+_BLANK = {"\u115f", "\u1160", "\u2800", "\u3164", "\uffa0", "\u034f"}
+
+
+def is_blank(text: str) -> bool:
+    """True if text shows nothing: only whitespace and invisible characters."""
+    return all(c.isspace() or c in _BLANK or unicodedata.category(c) == "Cf" for c in text)
 
 
 def visible_text(html_text: str) -> str:

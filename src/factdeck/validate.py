@@ -36,6 +36,9 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 URL = re.compile(r"^https?://[^\s<>\"']+$")
+# Control characters cannot be typed into a card and break what Anki stores: \x1f separates a
+# note's fields. YAML lets them in through escapes such as "\x1f" or "\0".
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 FILE_KEYS = ("deck", "sources", "types", "topic", "source", "subdeck", "facts")
 COMMON_KEYS = ("id", "kind", "source", "tags", "extra", "status", "yield")
@@ -78,6 +81,13 @@ def describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return f"a {type(value).__name__}"
+
+
+def control_problem(key: str, character: str) -> str:
+    return (
+        f"'{key}' contains the control character U+{ord(character):04X}, which a card cannot "
+        "show; delete it"
+    )
 
 
 def tag_problem(tag: str) -> str | None:
@@ -148,6 +158,9 @@ class Reader:
             return None
         if not value.strip():
             self.report(key, f"'{key}' is empty; write the text or remove the key")
+            return None
+        if control := CONTROL.search(value):
+            self.report(key, control_problem(key, control.group()))
             return None
         if len(value) > MAX_TEXT:
             self.report(
@@ -234,6 +247,9 @@ class Reader:
         for item in values:
             if not isinstance(item, str) or not item.strip():
                 self.report(key, f"'{key}' holds {describe(item)}; each entry must be text")
+                return None
+            if control := CONTROL.search(item):
+                self.report(key, control_problem(key, control.group()))
                 return None
         return tuple(v.strip() for v in values)
 
@@ -365,6 +381,7 @@ def _types(readers: list[tuple[LoadedFile, Reader]], problems: Problems) -> dict
 
 def _record_type(name: str, entry: Reader) -> RecordType | None:
     entry.check_keys(("attributes", "required", "cards", "description"), ("attributes", "cards"))
+    entry.text("description")  # not shown on cards, but a wrong value is still a mistake
     attributes = entry.text_list("attributes") or ()
     for attribute in attributes:
         if not NAME.match(attribute):

@@ -1,0 +1,359 @@
+"""Nothing is lost: a failed, interrupted, killed or concurrent build never leaves a half-written
+.apkg under the output name; a failed build leaves the old package and lock file as they were."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import MINI, write
+from factdeck.lock import read_lock
+
+FACT = "topic: foramen::x\nsource: article\nfacts:\n"
+
+
+def note_count(apkg: Path, scratch: Path) -> int:
+    """The package is a complete zip whose collection is a sound SQLite database: its notes."""
+    with zipfile.ZipFile(apkg) as package:
+        assert package.testzip() is None
+        assert sorted(package.namelist()) == ["collection.anki2", "media"]
+        data = package.read("collection.anki2")
+    scratch.mkdir(parents=True, exist_ok=True)
+    database = scratch / f"check-{time.perf_counter_ns()}.anki2"
+    database.write_bytes(data)
+    with closing(sqlite3.connect(database)) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        count: int = connection.execute("SELECT count(*) FROM notes").fetchone()[0]
+    database.unlink()
+    return count
+
+
+def leftovers(folder: Path, output: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name != output.name)
+
+
+# ---------------------------------------------------------------------------------------------
+# A failed build
+
+
+@pytest.fixture
+def built(run, mini_cards: Path) -> tuple[Path, bytes, Path, bytes]:
+    """The mini deck built once: (output, its bytes, lock path, its bytes)."""
+    output = mini_cards.parent / "dist" / "deck.apkg"
+    assert run("build", "--cards", "cards", "-o", output).exit_code == 0
+    lock = mini_cards / "factdeck.lock"
+    # Reword a fact, so that a build that got through would change both files.
+    facts = mini_cards / "10-facts.yaml"
+    facts.write_text(facts.read_text().replace("Which opening", "What opening"))
+    return output, output.read_bytes(), lock, lock.read_bytes()
+
+
+BREAKAGES = {
+    "yaml-syntax": "topic: [x\n",
+    "not-utf8": b"topic: caf\xe9\n",
+    "validation": FACT + "  - id: a\n    kind: qa\n    question: q\n",
+    "generation": FACT + "  - id: a\n    kind: list\n    title: T\n    items:\n"
+    "      - id: one\n        text: '}'\n",
+}
+
+
+@pytest.mark.parametrize("breakage", list(BREAKAGES))
+def test_failed_build_leaves_package_and_lock_byte_for_byte(  # type: ignore[no-untyped-def]
+    run, mini_cards: Path, built, breakage: str
+) -> None:
+    """Bad input at any stage: exit 1, and the existing .apkg and lock file are unchanged."""
+    output, old, lock, old_lock = built
+    content = BREAKAGES[breakage]
+    path = mini_cards / "20-bad.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        write(path, content)
+    result = run("build", "--cards", "cards", "-o", output)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert output.read_bytes() == old
+    assert lock.read_bytes() == old_lock
+    assert leftovers(output.parent, output) == []
+
+
+def test_locked_build_with_a_stale_lock_changes_nothing(run, mini_cards: Path, built) -> None:  # type: ignore[no-untyped-def]
+    """--locked refuses a changed deck before writing anything."""
+    output, old, lock, old_lock = built
+    result = run("build", "--cards", "cards", "-o", output, "--locked")
+    assert result.exit_code == 1
+    assert output.read_bytes() == old and lock.read_bytes() == old_lock
+
+
+def test_unwritable_output_is_a_message_not_a_traceback(run, mini_cards: Path, built) -> None:  # type: ignore[no-untyped-def]
+    """An --output under a file (not a folder) is reported; the lock is not updated."""
+    _, _, lock, old_lock = built
+    write(mini_cards.parent / "afile", "not a folder")
+    result = run("build", "--cards", "cards", "-o", "afile/deck.apkg")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "afile/deck.apkg: cannot write the package (afile: File exists); check the output path "
+        "and the free disk space"
+    )
+    assert lock.read_bytes() == old_lock
+
+
+def test_disk_full_while_writing_keeps_the_old_package(  # type: ignore[no-untyped-def]
+    run, mini_cards: Path, built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An OSError half-way through the zip: a message, the old .apkg and lock, no temporary file."""
+    import factdeck.apkg
+
+    output, old, lock, old_lock = built
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(factdeck.apkg, "_add_to_zip", full)
+    result = run("build", "--cards", "cards", "-o", output)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{output}: cannot write the package (No space left on device); check the output path "
+        "and the free disk space"
+    )
+    assert output.read_bytes() == old and lock.read_bytes() == old_lock
+    assert leftovers(output.parent, output) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Ctrl-C
+
+
+def interrupt_on_call(
+    original: Callable[..., Any], calls: list[str], when: Callable[..., bool] = lambda *a: True
+) -> Callable[..., Any]:
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        if when(*args):
+            calls.append("interrupted")
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    return interrupted
+
+
+POINTS = [
+    ("factdeck.apkg", "_write_collection"),
+    ("factdeck.apkg", "_rows"),
+    ("factdeck.apkg", "_add_to_zip"),
+    ("factdeck.apkg", "_zip_info"),
+    ("os", "fsync"),
+    ("os", "chmod"),
+    ("os", "replace"),
+]
+
+
+@pytest.mark.parametrize(("module", "name"), POINTS, ids=[f"{m}.{n}" for m, n in POINTS])
+def test_ctrl_c_while_writing_changes_nothing(  # type: ignore[no-untyped-def]
+    run,
+    mini_cards: Path,
+    built,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    module: str,
+    name: str,
+) -> None:
+    """Ctrl-C anywhere in the write path: exit 130, the message, nothing changed or left over."""
+    import importlib
+
+    output, old, lock, old_lock = built
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    target = importlib.import_module(module)
+    calls: list[str] = []
+    only_the_package = (
+        (lambda *a: Path(a[-1]).name == output.name) if name == "replace" else (lambda *a: True)
+    )
+    monkeypatch.setattr(
+        target, name, interrupt_on_call(getattr(target, name), calls, only_the_package)
+    )
+    result = run("build", "--cards", "cards", "-o", output)
+    monkeypatch.undo()
+    assert calls == ["interrupted"]
+    assert result.exit_code == 130
+    assert result.stderr == "factdeck: interrupted; no output file was changed\n"
+    assert output.read_bytes() == old and lock.read_bytes() == old_lock
+    assert leftovers(output.parent, output) == []
+    assert list(scratch.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# SIGKILL and concurrent builds, on a deck large enough that writing takes a while
+
+LARGE_FACTS = 2000
+
+
+def write_large_deck(cards: Path, facts: int, extra: int = 0) -> int:
+    """A deck of `facts` facts of four kinds (plus `extra` qa facts); returns its note count."""
+    cards.mkdir(parents=True, exist_ok=True)
+    (cards / "deck.yaml").write_text((MINI / "deck.yaml").read_text())
+    lines = ["topic: big::deck", "source: article", "facts:"]
+    notes = 0
+    for i in range(facts):
+        kind = i % 4
+        if kind == 0:
+            lines += [
+                f"  - id: q-{i}",
+                "    kind: qa",
+                f"    question: Question {i} about the foramen?",
+                f"    answer: answer {i}",
+                "    reverse: true",
+            ]
+            notes += 2
+        elif kind == 1:
+            lines += [
+                f"  - id: c-{i}",
+                "    kind: cloze",
+                f"    text: 'Cloze {i}: {{{{c1::alpha {i}}}}} and {{{{c2::beta}}}}'",
+            ]
+            notes += 1
+        elif kind == 2:
+            lines += [f"  - id: l-{i}", "    kind: list", f"    title: List {i}", "    items:"]
+            lines += [f"      - id: it-{j}\n        text: item {j} of list {i}" for j in range(3)]
+            notes += 3
+        else:
+            lines += [f"  - id: t-{i}", "    kind: table", f"    title: Table {i}", "    rows:"]
+            lines += [
+                f"      - id: r-{j}\n        key: key {j}\n        value: value {j} of {i}"
+                for j in range(3)
+            ]
+            notes += 6
+    for i in range(extra):
+        lines += [
+            f"  - id: extra-{i}",
+            "    kind: qa",
+            f"    question: Extra {i}?",
+            "    answer: yes it is",
+        ]
+        notes += 1
+    (cards / "10-big.yaml").write_text("\n".join(lines) + "\n")
+    return notes
+
+
+BUILD = "from factdeck.cli import main; main()"
+
+
+def build_command(cards: Path, output: Path) -> list[str]:
+    return [sys.executable, "-c", BUILD, "build", "--cards", str(cards), "-o", str(output)]
+
+
+@pytest.fixture
+def large(tmp_path: Path) -> dict[str, Any]:
+    """A large deck built once (the old package and lock), then grown by one fact."""
+    cards = tmp_path / "cards"
+    output = tmp_path / "dist" / "deck.apkg"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "TMPDIR": str(scratch)}
+    old_notes = write_large_deck(cards, LARGE_FACTS)
+    started = time.perf_counter()
+    subprocess.run(build_command(cards, output), env=env, check=True, capture_output=True)
+    duration = time.perf_counter() - started
+    assert note_count(output, tmp_path / "check") == old_notes
+    new_notes = write_large_deck(cards, LARGE_FACTS, extra=1)
+    lock = cards / "factdeck.lock"
+    return {
+        "cards": cards,
+        "output": output,
+        "env": {**env, "SOURCE_DATE_EPOCH": "1800000000"},
+        "old": output.read_bytes(),
+        "lock": lock,
+        "old_lock": lock.read_bytes(),
+        "new_notes": new_notes,
+        "duration": duration,
+        "scratch": scratch,
+    }
+
+
+def assert_old_or_complete(deck: dict[str, Any], check: Path) -> str:
+    """The output is the old file, or a complete new package; the lock readable: which one."""
+    output: Path = deck["output"]
+    assert output.exists()
+    assert not [p for p in output.parent.iterdir() if p.suffix == ".apkg" and p != output]
+    assert read_lock(deck["lock"]).notes
+    if output.read_bytes() == deck["old"]:
+        return "old"
+    assert note_count(output, check) == deck["new_notes"]
+    return "new"
+
+
+def test_sigkill_at_any_moment_leaves_old_or_complete_package(
+    large: dict[str, Any], tmp_path: Path
+) -> None:
+    """SIGKILL at any moment of a build leaves the complete old or new package, never a part."""
+    output: Path = large["output"]
+    pattern = f".{output.name}.*.tmp"
+    moments: list[tuple[str, float]] = [
+        ("after", f * large["duration"]) for f in (0.25, 0.5, 0.75, 1.0)
+    ]
+    moments += [("writing", delay) for delay in (0.0, 0.01, 0.03, 0.06, 0.1)]
+    outcomes = []
+    for how, delay in moments:
+        output.write_bytes(large["old"])
+        large["lock"].write_bytes(large["old_lock"])
+        process = subprocess.Popen(
+            build_command(large["cards"], output),
+            env=large["env"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        started = time.perf_counter()
+        saw_temporary = False
+        while process.poll() is None:
+            if how == "after" and time.perf_counter() - started >= delay:
+                break
+            if how == "writing" and any(output.parent.glob(pattern)):
+                saw_temporary = True
+                time.sleep(delay)
+                break
+            time.sleep(0.001)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        outcomes.append(
+            (how, delay, saw_temporary, assert_old_or_complete(large, tmp_path / "check"))
+        )
+        for temporary in output.parent.glob(pattern):  # what a kill leaves: hidden, not *.apkg
+            temporary.unlink()
+    # The kills did land while the package was being written, not only before or after it.
+    assert any(saw for how, _, saw, _ in outcomes if how == "writing"), outcomes
+    assert "old" in {outcome for *_, outcome in outcomes}, outcomes
+
+
+def test_two_builds_at_once_end_with_one_complete_package(
+    large: dict[str, Any], tmp_path: Path
+) -> None:
+    """Two builds of the same output at once: both succeed and leave one complete package."""
+    for _ in range(2):
+        processes = [
+            subprocess.Popen(
+                build_command(large["cards"], large["output"]),
+                env=large["env"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(2)
+        ]
+        for process in processes:
+            _, stderr = process.communicate(timeout=120)
+            assert process.returncode == 0, stderr.decode()
+        assert note_count(large["output"], tmp_path / "check") == large["new_notes"]
+        assert len(read_lock(large["lock"]).notes) == large["new_notes"]
+        assert leftovers(large["output"].parent, large["output"]) == []
+        assert list(large["scratch"].iterdir()) == []
