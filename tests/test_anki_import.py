@@ -56,7 +56,9 @@ def assert_every_card_renders(col: Collection) -> None:
             assert "No cloze" not in question
 
 
-def test_mini_deck_imports_with_every_note_type_tag_and_card(run, mini_cards: Path, col: Collection) -> None:
+def test_mini_deck_imports_with_every_note_type_tag_and_card(
+    run, mini_cards: Path, col: Collection
+) -> None:
     """A fresh collection gets 12 notes, 12 cards, our two note types, the deck and the tags."""
     assert run("build", "--cards", "cards", "-o", "mini.apkg").exit_code == 0
     log = import_apkg(col, Path("mini.apkg"))
@@ -103,7 +105,11 @@ def test_rebuild_after_one_edit_updates_exactly_that_fact(
     before = notes_by_guid(col)
 
     facts = mini_cards / "10-facts.yaml"
-    facts.write_text(facts.read_text().replace("the intervertebral foramen", "the intervertebral (neural) foramen"))
+    facts.write_text(
+        facts.read_text().replace(
+            "the intervertebral foramen", "the intervertebral (neural) foramen"
+        )
+    )
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000500")
     assert run("build", "--cards", "cards", "-o", "v2.apkg").exit_code == 0
     log = import_apkg(col, Path("v2.apkg"))
@@ -187,7 +193,9 @@ def test_hostile_text_renders_inert(run, mini_cards: Path, col: Collection) -> N
         assert "&lt;script&gt;" in html or "javascript:alert(1)" in html
 
 
-def test_the_default_deck_imports_and_every_card_renders(run, tmp_path: Path, col: Collection) -> None:
+def test_the_default_deck_imports_and_every_card_renders(
+    run, tmp_path: Path, col: Collection
+) -> None:
     """The shipped deck in cards/ builds and imports, no duplicate GUIDs, every card renders."""
     shutil.copytree(CARDS, tmp_path / "cards")
     result = run("build", "--cards", "cards", "-o", "full.apkg", "--locked")
@@ -199,12 +207,23 @@ def test_the_default_deck_imports_and_every_card_renders(run, tmp_path: Path, co
     assert_every_card_renders(col)
 
 
-def test_studied_subset_then_full_deck_then_subset_again(run, mini_cards: Path, col: Collection) -> None:
+def test_studied_subset_then_full_deck_then_subset_again(
+    run, mini_cards: Path, col: Collection
+) -> None:
     """Subset first (studied), then the full deck: only the missing notes are added, history and
     decks kept, no second note type; the subset again afterwards changes nothing."""
     result = run(
-        "build", "--cards", "cards", "--kind", "record", "--kind", "list",
-        "--deck-name", "Mini Deck::Tumours and red flags", "-o", "subset.apkg",
+        "build",
+        "--cards",
+        "cards",
+        "--kind",
+        "record",
+        "--kind",
+        "list",
+        "--deck-name",
+        "Mini Deck::Tumours and red flags",
+        "-o",
+        "subset.apkg",
     )
     assert result.exit_code == 0, result.output
     assert run("build", "--cards", "cards", "-o", "full.apkg").exit_code == 0
@@ -220,7 +239,9 @@ def test_studied_subset_then_full_deck_then_subset_again(run, mini_cards: Path, 
     assert all(after[guid] == state for guid, state in studied.items())  # cards, deck, history
     assert revlog_count(col) == 5
     assert ours(col) == FACTDECK_NOTETYPES
-    assert {c.deck for n in studied.values() for c in n.cards} == {"Mini Deck::Tumours and red flags"}
+    assert {c.deck for n in studied.values() for c in n.cards} == {
+        "Mini Deck::Tumours and red flags"
+    }
 
     log = import_apkg(col, Path("subset.apkg"))
     assert log.counts()["new"] == log.counts()["updated"] == 0

@@ -19,7 +19,9 @@ def rows(apkg: Path, tmp_path: Path, query: str) -> list[tuple]:  # type: ignore
         return db.execute(query).fetchall()
 
 
-def test_same_cards_and_lock_give_identical_bytes(run, mini_cards: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_same_cards_and_lock_give_identical_bytes(
+    run, mini_cards: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Rebuilding later, with another clock, gives a byte-identical .apkg."""
     assert run("build", "--cards", "cards", "-o", "a.apkg").exit_code == 0
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
@@ -45,7 +47,10 @@ def test_guids_come_from_identity_not_text(run, mini_cards: Path, tmp_path: Path
     facts.write_text(facts.read_text().replace("Which opening", "What opening"))
     run("build", "--cards", "cards", "-o", "b.apkg")
     query = "SELECT guid FROM notes ORDER BY id"
-    before, after = rows(Path("a.apkg"), tmp_path / "a", query), rows(Path("b.apkg"), tmp_path / "b", query)
+    before, after = (
+        rows(Path("a.apkg"), tmp_path / "a", query),
+        rows(Path("b.apkg"), tmp_path / "b", query),
+    )
     assert before == after
     assert len({g for (g,) in before}) == 12
 

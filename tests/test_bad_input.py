@@ -132,7 +132,7 @@ CASES = [
     (
         "no-source",
         "facts:\n  - id: a\n    kind: qa\n    question: q\n    answer: x\n",
-        "cards/20-bad.yaml:2: fact \"a\": no source; add `source: <key>` to the fact or a default "
+        'cards/20-bad.yaml:2: fact "a": no source; add `source: <key>` to the fact or a default '
         "`source:` to the file",
     ),
     (
@@ -192,7 +192,8 @@ CASES = [
     ),
     (
         "table-missing-value",
-        FACT + "  - id: a\n    kind: table\n    title: T\n    rows:\n      - id: r\n        key: k\n",
+        FACT
+        + "  - id: a\n    kind: table\n    title: T\n    rows:\n      - id: r\n        key: k\n",
         "cards/20-bad.yaml:8: fact \"a\": missing required key 'value'",
     ),
     (
@@ -268,7 +269,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("text", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_yaml_reports_path_line_and_fix(run, mini_cards: Path, text: str, expected: str) -> None:
+def test_bad_yaml_reports_path_line_and_fix(
+    run, mini_cards: Path, text: str, expected: str
+) -> None:
     """Each malformed input gives exit 1, its exact message first, and writes nothing."""
     write(mini_cards / "20-bad.yaml", text)
     output = mini_cards.parent / "dist" / "deck.apkg"

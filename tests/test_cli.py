@@ -37,7 +37,10 @@ def test_build_defaults_to_dist_namespace(run, mini_cards: Path) -> None:
     assert result.exit_code == 0
     assert Path("dist/mini-deck.apkg").is_file()
     first, second = result.output.splitlines()
-    assert first == "wrote dist/mini-deck.apkg: 12 notes, 12 cards from 6 facts in 1 file, deck 'Mini Deck'"
+    assert (
+        first
+        == "wrote dist/mini-deck.apkg: 12 notes, 12 cards from 6 facts in 1 file, deck 'Mini Deck'"
+    )
     assert second.startswith("done in ") and second.endswith("s; lock file updated")
 
 
@@ -79,8 +82,12 @@ def test_build_deck_script_builds_the_default_deck(tmp_path: Path) -> None:
         (tmp_path / "cards" / path.name).write_text(path.read_text())
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
     result = subprocess.run(
-        [sys.executable, str(ROOT / "build_deck.py")], cwd=tmp_path, env=env,
-        capture_output=True, text=True, check=False,
+        [sys.executable, str(ROOT / "build_deck.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "dist" / "mini-deck.apkg").is_file()

@@ -62,7 +62,10 @@ def test_every_fact_has_a_foramen_tag_and_taxonomy_tags_only() -> None:
             levels = tag.split("::")
             assert levels[0] in ("foramen", "meta"), (note.key, tag)
             pattern = META_LEVEL if levels[0] == "meta" else TAG_LEVEL
-            assert len(levels) <= 5 and all(pattern.match(level) for level in levels), (note.key, tag)
+            assert len(levels) <= 5 and all(pattern.match(level) for level in levels), (
+                note.key,
+                tag,
+            )
 
 
 def test_every_fact_cites_an_article_or_a_reference_that_resolves() -> None:
@@ -128,7 +131,9 @@ def test_cards_are_in_our_own_words() -> None:
     shingles = set()
     for article in ARTICLES:
         words = _words(article.read_text(encoding="utf-8"))
-        shingles.update(tuple(words[i : i + COPY_WORDS]) for i in range(len(words) - COPY_WORDS + 1))
+        shingles.update(
+            tuple(words[i : i + COPY_WORDS]) for i in range(len(words) - COPY_WORDS + 1)
+        )
     copied = []
     for note in notes():
         words = _words(all_text(note))
@@ -170,7 +175,11 @@ def test_intramedullary_tumours_are_never_taught_as_foraminal_causes() -> None:
     for note in notes():
         text = taught(note)
         if re.search(r"astrocytoma|ependymoma", text, re.IGNORECASE) and note.fact.status == "ok":
-            assert re.search(r"intramedullary|extramedullary|inside the (spinal )?cord|differential|mimic", text, re.IGNORECASE), (
+            assert re.search(
+                r"intramedullary|extramedullary|inside the (spinal )?cord|differential|mimic",
+                text,
+                re.IGNORECASE,
+            ), (
                 note.key,
                 text[:160],
             )

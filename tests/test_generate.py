@@ -47,7 +47,10 @@ def test_qa_and_its_reverse_swap_front_and_back(notes: dict[str, Note]) -> None:
 def test_list_item_note_hides_one_item_with_context(notes: dict[str, Note]) -> None:
     """Each item is its own cloze, with detail as context and the whole list on the back."""
     note = notes["red-flags/item:night-pain"]
-    assert note.fields[0] == "Back-pain red flag suggesting a tumour: {{c1::pain at night or at rest::timing}}"
+    assert (
+        note.fields[0]
+        == "Back-pain red flag suggesting a tumour: {{c1::pain at night or at rest::timing}}"
+    )
     assert cloze_answers(note) == ["pain at night or at rest"]
     first = notes["red-flags/item:cancer-history"]
     assert '<div class="fd-context">the strongest single predictor</div>' in first.fields[0]
@@ -58,7 +61,10 @@ def test_list_item_note_hides_one_item_with_context(notes: dict[str, Note]) -> N
 def test_table_row_makes_cloze_and_reverse_question(notes: dict[str, Note]) -> None:
     """A row gives 'title – key: {{c1::value}}' and 'title: value → which key_label?'."""
     cloze = notes["boundaries/row:superior"]
-    assert cloze.fields[0] == "Boundary of the foramen – superior: {{c1::pedicle of the vertebra above}}"
+    assert (
+        cloze.fields[0]
+        == "Boundary of the foramen – superior: {{c1::pedicle of the vertebra above}}"
+    )
     reverse = notes["boundaries/row:superior:reverse"]
     assert reverse.model == "qa"
     assert reverse.fields[:2] == (
@@ -69,7 +75,10 @@ def test_table_row_makes_cloze_and_reverse_question(notes: dict[str, Note]) -> N
 
 def test_record_makes_only_cards_whose_attributes_it_has(notes: dict[str, Note]) -> None:
     """Chordoma has a feature, so gets the feature question; osteoid osteoma does not."""
-    assert notes["chordoma/card:category"].fields[0] == "{{c1::Chordoma}} is a primary malignant spinal tumour."
+    assert (
+        notes["chordoma/card:category"].fields[0]
+        == "{{c1::Chordoma}} is a primary malignant spinal tumour."
+    )
     assert notes["chordoma/card:feature"].fields[:2] == (
         "Which spinal tumour: notochordal remnant origin?",
         "Chordoma",

@@ -16,7 +16,11 @@ def test_stamp_keeps_unchanged_and_moves_changed_strictly_forward() -> None:
     """Unchanged keeps its time; changed gets max(now, old + 1); new gets now; gone is dropped."""
     previous = {"same": Entry("h1", 100), "edited": Entry("h2", 500), "gone": Entry("h3", 100)}
     entries = stamp([("same", "h1"), ("edited", "h2b"), ("new", "h4")], previous, now=200)
-    assert entries == {"same": Entry("h1", 100), "edited": Entry("h2b", 501), "new": Entry("h4", 200)}
+    assert entries == {
+        "same": Entry("h1", 100),
+        "edited": Entry("h2b", 501),
+        "new": Entry("h4", 200),
+    }
 
 
 def test_two_edits_within_one_second_still_increase_the_time() -> None:
@@ -46,9 +50,15 @@ def test_missing_lock_is_empty(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("{not json", "factdeck.lock:1: the lock file is damaged (Expecting property name enclosed in double quotes)"),
+        (
+            "{not json",
+            "factdeck.lock:1: the lock file is damaged (Expecting property name enclosed in double quotes)",
+        ),
         ('{"format": 9}', "factdeck.lock:1: the lock file is damaged (unknown format 9)"),
-        ('{"format": 1, "notes": {"a": {"mod": 1}}, "notetypes": {}}', "factdeck.lock:1: the lock file is damaged ('hash')"),
+        (
+            '{"format": 1, "notes": {"a": {"mod": 1}}, "notetypes": {}}',
+            "factdeck.lock:1: the lock file is damaged ('hash')",
+        ),
     ],
 )
 def test_damaged_lock_is_an_error_not_a_reset(tmp_path: Path, text: str, expected: str) -> None:

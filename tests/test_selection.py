@@ -46,7 +46,11 @@ def deck_cards(mini_cards: Path) -> Path:
         ("foramen::diag", "foramen::diagnosis", False),  # a prefix of a level is not a parent
         ("FORAMEN::Diagnosis", "foramen::diagnosis::imaging", True),  # Anki is case-insensitive
         ("foramen::*::mri", "foramen::diagnosis::imaging::mri", True),
-        ("foramen::diagnosis::imaging", "foramen::diagnosis", False),  # a child does not match its parent
+        (
+            "foramen::diagnosis::imaging",
+            "foramen::diagnosis",
+            False,
+        ),  # a child does not match its parent
         ("meta::yield::high", "meta::yield::high", True),
     ],
 )
@@ -60,9 +64,15 @@ def test_tag_matching_is_hierarchical_like_anki(pattern: str, tag: str, matches:
     [
         (Selection(tags=("foramen::diagnosis",)), {"dx-mri", "dx-ct", "tumor-red-flag"}),
         (Selection(tags=("foramen::diagnosis::imaging",)), {"dx-mri", "dx-ct"}),
-        (Selection(tags=("foramen::diagnosis::imaging::mri", "foramen::clinical")), {"dx-mri", "tumor-red-flag"}),
+        (
+            Selection(tags=("foramen::diagnosis::imaging::mri", "foramen::clinical")),
+            {"dx-mri", "tumor-red-flag"},
+        ),
         (Selection(tags=("meta::yield::high",)), {"foramen-definition", "dx-mri"}),
-        (Selection(tags=("foramen::diagnosis",), exclude_tags=("foramen::clinical",)), {"dx-mri", "dx-ct"}),
+        (
+            Selection(tags=("foramen::diagnosis",), exclude_tags=("foramen::clinical",)),
+            {"dx-mri", "dx-ct"},
+        ),
         (Selection(exclude_tags=("foramen::anatomy", "foramen::clinical")), {"dx-mri", "dx-ct"}),
         (Selection(ids=("dx-*",)), {"dx-mri", "dx-ct"}),
         (Selection(ids=("dx-*",), exclude_tags=("foramen::diagnosis::imaging::ct",)), {"dx-mri"}),
@@ -80,7 +90,9 @@ def test_filter_semantics(deck_cards: Path, selection: Selection, expected: set[
     chosen = select(notes, selection)
     assert {n.fact.id for n in chosen} == expected
     for fact_id in expected:  # every note of a chosen fact, in authored order
-        assert [n for n in chosen if n.fact.id == fact_id] == [n for n in notes if n.fact.id == fact_id]
+        assert [n for n in chosen if n.fact.id == fact_id] == [
+            n for n in notes if n.fact.id == fact_id
+        ]
 
 
 def test_subset_notes_are_the_full_decks_notes(run, deck_cards: Path, tmp_path: Path) -> None:
@@ -89,8 +101,17 @@ def test_subset_notes_are_the_full_decks_notes(run, deck_cards: Path, tmp_path: 
     import zipfile
 
     assert run("build", "--cards", "cards", "-o", "full.apkg").exit_code == 0
-    result = run("build", "--cards", "cards", "--tag", "foramen::diagnosis", "-o", "sub.apkg",
-                 "--deck-name", "Mini Deck::Diagnosis")
+    result = run(
+        "build",
+        "--cards",
+        "cards",
+        "--tag",
+        "foramen::diagnosis",
+        "-o",
+        "sub.apkg",
+        "--deck-name",
+        "Mini Deck::Diagnosis",
+    )
     assert result.exit_code == 0, result.output
 
     def notes(name: str) -> dict[str, tuple]:  # type: ignore[type-arg]
@@ -119,13 +140,21 @@ def test_empty_selection_is_an_error(run, deck_cards: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("--tag", "foramen::diagnostics"), "--tag: tag 'foramen::diagnostics' matches no fact; check the spelling"),
+        (
+            ("--tag", "foramen::diagnostics"),
+            "--tag: tag 'foramen::diagnostics' matches no fact; check the spelling",
+        ),
         (("--id", "tumour-*"), "--id: id 'tumour-*' matches no fact; check the spelling"),
         (("--file", "99-*.yaml"), "--file: file '99-*.yaml' matches no fact; check the spelling"),
-        (("--exclude-tag", "nope"), "--exclude-tag: exclude tag 'nope' matches no fact; check the spelling"),
+        (
+            ("--exclude-tag", "nope"),
+            "--exclude-tag: exclude tag 'nope' matches no fact; check the spelling",
+        ),
     ],
 )
-def test_filter_that_matches_nothing_is_an_error(run, deck_cards: Path, args: tuple[str, ...], expected: str) -> None:
+def test_filter_that_matches_nothing_is_an_error(
+    run, deck_cards: Path, args: tuple[str, ...], expected: str
+) -> None:
     """A misspelt filter is reported rather than silently dropping facts."""
     result = run("build", "--cards", "cards", *args)
     assert result.exit_code == 1
@@ -163,18 +192,44 @@ def test_one_command_builds_every_recipe_in_a_folder(run, deck_cards: Path, tmp_
 @pytest.mark.parametrize(
     ("recipe", "expected"),
     [
-        ("name: A\ntag: [foramen::clinical]\n", "subsets/r.yaml:2: unknown key 'tag'; did you mean 'tags'?"),
+        (
+            "name: A\ntag: [foramen::clinical]\n",
+            "subsets/r.yaml:2: unknown key 'tag'; did you mean 'tags'?",
+        ),
         ("tags: [foramen::clinical]\n", "subsets/r.yaml:1: missing required key 'name'"),
-        ("name: A\n", "subsets/r.yaml:1: a recipe needs at least one filter: tags, exclude_tags, ids, files, kinds"),
-        ("name: A\ntags: [foramen::clinicl]\n", "subsets/r.yaml:2: tag 'foramen::clinicl' matches no fact; check the spelling"),
-        ("name: A\nids: [dx-mri, nope]\n", "subsets/r.yaml:2: id 'nope' matches no fact; check the spelling"),
-        ("name: A\nfiles: [30-missing.yaml]\n", "subsets/r.yaml:2: file '30-missing.yaml' matches no fact; check the spelling"),
-        ("name: A\nkinds: [flashcard]\n", "subsets/r.yaml:2: unknown kind 'flashcard'; expected one of: qa, cloze, list, table, record"),
-        ("name: A\ntags: {a: b}\n", "subsets/r.yaml:2: 'tags' must be text or a list of texts, not a mapping"),
-        ("name: [A\n", "subsets/r.yaml:2: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence); a [ or { is not closed, or a comma is missing"),
+        (
+            "name: A\n",
+            "subsets/r.yaml:1: a recipe needs at least one filter: tags, exclude_tags, ids, files, kinds",
+        ),
+        (
+            "name: A\ntags: [foramen::clinicl]\n",
+            "subsets/r.yaml:2: tag 'foramen::clinicl' matches no fact; check the spelling",
+        ),
+        (
+            "name: A\nids: [dx-mri, nope]\n",
+            "subsets/r.yaml:2: id 'nope' matches no fact; check the spelling",
+        ),
+        (
+            "name: A\nfiles: [30-missing.yaml]\n",
+            "subsets/r.yaml:2: file '30-missing.yaml' matches no fact; check the spelling",
+        ),
+        (
+            "name: A\nkinds: [flashcard]\n",
+            "subsets/r.yaml:2: unknown kind 'flashcard'; expected one of: qa, cloze, list, table, record",
+        ),
+        (
+            "name: A\ntags: {a: b}\n",
+            "subsets/r.yaml:2: 'tags' must be text or a list of texts, not a mapping",
+        ),
+        (
+            "name: [A\n",
+            "subsets/r.yaml:2: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence); a [ or { is not closed, or a comma is missing",
+        ),
     ],
 )
-def test_recipe_errors_have_path_and_line(run, deck_cards: Path, tmp_path: Path, recipe: str, expected: str) -> None:
+def test_recipe_errors_have_path_and_line(
+    run, deck_cards: Path, tmp_path: Path, recipe: str, expected: str
+) -> None:
     """Recipes are validated like cards: path:line, what is wrong, nothing written."""
     write(tmp_path / "subsets" / "r.yaml", recipe)
     result = run("build", "--cards", "cards", "--subset", "subsets/r.yaml")
@@ -192,10 +247,14 @@ def test_missing_recipe_file(run, deck_cards: Path) -> None:
     )
 
 
-def test_recipe_and_filters_together_is_a_usage_error(run, deck_cards: Path, tmp_path: Path) -> None:
+def test_recipe_and_filters_together_is_a_usage_error(
+    run, deck_cards: Path, tmp_path: Path
+) -> None:
     """--subset with --tag is ambiguous: click's usage error, exit 2."""
     write(tmp_path / "subsets" / "r.yaml", RECIPE)
-    assert run("build", "--cards", "cards", "--subset", "subsets/r.yaml", "--tag", "x").exit_code == 2
+    assert (
+        run("build", "--cards", "cards", "--subset", "subsets/r.yaml", "--tag", "x").exit_code == 2
+    )
 
 
 def test_list_shows_facts_and_notes(run, deck_cards: Path) -> None:
@@ -217,7 +276,10 @@ def test_list_json(run, deck_cards: Path) -> None:
     facts = json.loads(result.output)
     assert [f["id"] for f in facts] == ["red-flags"]
     assert [n["variant"] for n in facts[0]["notes"]] == ["item:cancer-history", "item:night-pain"]
-    assert facts[0]["notes"][1]["front"] == "Back-pain red flag suggesting a tumour: [pain at night or at rest]"
+    assert (
+        facts[0]["notes"][1]["front"]
+        == "Back-pain red flag suggesting a tumour: [pain at night or at rest]"
+    )
 
 
 def test_stats_counts_by_branch_kind_source_status(run, deck_cards: Path) -> None:

@@ -1,3 +1,3 @@
-"""factdeck: structured facts in YAML → Anki cloze and Q&A notes → an .apkg that updates in place."""
+"""factdeck: structured facts in YAML → Anki cloze and Q&A notes → an .apkg updated in place."""
 
 __version__ = "0.1.0"

@@ -117,7 +117,7 @@ def notetype_json(model: Model, mod: int) -> dict[str, Any]:
     """The note type as Anki stores it; `mod` decides whether Anki takes a changed template."""
     fields = [
         {"name": name, "id": field_id}
-        for name, field_id in zip(FIELD_NAMES[model], _FIELD_IDS[model])
+        for name, field_id in zip(FIELD_NAMES[model], _FIELD_IDS[model], strict=True)
     ]
     template = dict(_TEMPLATES[model], id=_TEMPLATE_IDS[model])
     genanki_model = genanki.Model(
@@ -164,10 +164,12 @@ def write_apkg(
         with tempfile.TemporaryDirectory(prefix="factdeck-") as workdir:
             database = Path(workdir) / "collection.anki2"
             _write_collection(database, notes, mods, notetype_mods, namespace, deck, subdecks)
-            with atomic_path(output) as temporary:
-                with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as package:
-                    _add_to_zip(package, "collection.anki2", database)
-                    package.writestr(_zip_info("media"), "{}")
+            with (
+                atomic_path(output) as temporary,
+                zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as package,
+            ):
+                _add_to_zip(package, "collection.anki2", database)
+                package.writestr(_zip_info("media"), "{}")
     except (OSError, sqlite3.Error) as error:  # a bad --output or a full disk: a message
         reason = str(error)
         if isinstance(error, OSError) and error.strerror:
@@ -228,7 +230,9 @@ def _write_collection(
                 json.dumps(models, sort_keys=True),
             ),
         )
-        note_rows, card_rows = _rows(notes, mods, namespace, deck.name, deck_names if subdecks else {})
+        note_rows, card_rows = _rows(
+            notes, mods, namespace, deck.name, deck_names if subdecks else {}
+        )
         connection.executemany("INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)", note_rows)
         connection.executemany(
             "INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows
@@ -275,6 +279,25 @@ def _rows(
             card_id = _stable_id(card_ids, namespace, "card", note_guid, ord_)
             # due = authored position: new cards are studied in curriculum order.
             card_rows.append(
-                (card_id, note_id, did, ord_, mod, -1, 0, 0, note.position, 0, 0, 0, 0, 0, 0, 0, 0, "")
+                (
+                    card_id,
+                    note_id,
+                    did,
+                    ord_,
+                    mod,
+                    -1,
+                    0,
+                    0,
+                    note.position,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    "",
+                )
             )
     return iter(note_rows), iter(card_rows)

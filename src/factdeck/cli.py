@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -47,7 +48,11 @@ _SELECTION_OPTIONS = [
         help="Drop facts with this tag or a child of it; always wins over other filters.",
     ),
     click.option(
-        "--id", "ids", multiple=True, metavar="ID", help="Keep this fact id, or a glob like 'tumor-*'."
+        "--id",
+        "ids",
+        multiple=True,
+        metavar="ID",
+        help="Keep this fact id, or a glob like 'tumor-*'.",
     ),
     click.option(
         "--file",
@@ -56,7 +61,9 @@ _SELECTION_OPTIONS = [
         metavar="FILE",
         help="Keep the facts of this card file (name or glob, e.g. '30-*.yaml').",
     ),
-    click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="Keep facts of this kind."),
+    click.option(
+        "--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="Keep facts of this kind."
+    ),
     click.option(
         "--subset",
         "recipes",
@@ -147,7 +154,9 @@ def cli() -> None:
 )
 @click.option("--deck-name", help="Name of the deck in Anki, e.g. 'Neural Foramen::Week 3'.")
 @selection_options
-@click.option("--subdecks", is_flag=True, help="One subdeck per card file (or per file's `subdeck:`).")
+@click.option(
+    "--subdecks", is_flag=True, help="One subdeck per card file (or per file's `subdeck:`)."
+)
 @click.option(
     "--locked",
     is_flag=True,
@@ -171,7 +180,8 @@ def build(
     Examples:
       factdeck build
       factdeck build --cards cards --output dist/neural-foramen.apkg --subdecks
-      factdeck build --tag foramen::clinical::red_flags --deck-name "Neural Foramen::Red flags" -o dist/red-flags.apkg
+      factdeck build --tag foramen::clinical::red_flags -o dist/red-flags.apkg \\
+                     --deck-name "Neural Foramen::Red flags"
       factdeck build --tag meta::yield::high --exclude-tag foramen::management::pharmacology
       factdeck build --subset subsets/week-3-red-flags.yaml
       factdeck build --subset subsets/         (every recipe in the folder)
@@ -189,14 +199,12 @@ def build(
     )
     elapsed = time.perf_counter() - started
     for result in report.decks:
-        click.echo(
-            f"wrote {result.output}: {plural(result.notes, 'note')}, {plural(result.cards, 'card')} "
-            f"from {plural(result.facts, 'fact')} in {plural(result.files, 'file')}, "
-            f"deck '{result.deck_name}'"
+        counts = (
+            f"{plural(result.notes, 'note')}, {plural(result.cards, 'card')} from "
+            f"{plural(result.facts, 'fact')} in {plural(result.files, 'file')}"
         )
-    click.echo(
-        f"done in {elapsed:.1f}s" + ("; lock file updated" if report.lock_updated else "")
-    )
+        click.echo(f"wrote {result.output}: {counts}, deck '{result.deck_name}'")
+    click.echo(f"done in {elapsed:.1f}s" + ("; lock file updated" if report.lock_updated else ""))
 
 
 @cli.command()
@@ -261,7 +269,8 @@ def list_(cards_dir: Path, as_json: bool, **filters: Any) -> None:
             click.echo(line if len(line) <= width else line[: width - 1] + "…")
     cards = sum(len(n.ords) for n in notes)
     click.echo(
-        f"{len(facts)} of {len(compiled.deck.facts)} facts selected: {len(notes)} notes, {cards} cards"
+        f"{len(facts)} of {len(compiled.deck.facts)} facts selected: "
+        f"{len(notes)} notes, {cards} cards"
     )
 
 

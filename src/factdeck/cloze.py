@@ -48,7 +48,8 @@ def parse_cloze(text: str) -> list[Deletion]:
         answer, _, hint = body.partition("::")
         if is_blank(answer):
             raise ClozeError(
-                f"cloze deletion '{match.group(0)}' hides nothing; put the answer after 'c{number}::'"
+                f"cloze deletion '{match.group(0)}' hides nothing; "
+                f"put the answer after 'c{number}::'"
             )
         deletions.append(Deletion(number, answer, None if is_blank(hint) else hint))
     rest = _DELETION.sub("", text)

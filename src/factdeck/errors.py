@@ -27,13 +27,15 @@ class Problem:
         # One line per problem, whatever text it quotes: a newline, control or invisible
         # character in a quoted value is shown escaped (and cannot drive the terminal).
         text = f"{self.location}: {where}{self.message}"
-        return text if text.isprintable() else "".join(
-            c if c.isprintable() else repr(c)[1:-1] for c in text
+        return (
+            text
+            if text.isprintable()
+            else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
         )
 
 
 class FactdeckError(Exception):
-    """Bad input or a refused build: carries every problem found, so they are all reported at once."""
+    """Bad input or a refused build: carries every problem found, to report them all at once."""
 
     def __init__(self, problems: Iterable[Problem]):
         # fact_id may be None next to a text at the same place: sort it as ''

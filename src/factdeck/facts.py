@@ -1,9 +1,9 @@
-"""The validated values that flow from `validate` to `generate`: frozen, so no stage can alter them."""
+"""The validated values that flow from `validate` to `generate`: frozen, no stage alters them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 from .errors import Location
 
@@ -100,7 +100,7 @@ class Record:
         return dict(self.attributes).get(name)
 
 
-Body = Union[QA, Cloze, ListBody, TableBody, Record]
+Body = QA | Cloze | ListBody | TableBody | Record
 
 
 @dataclass(frozen=True)

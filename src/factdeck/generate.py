@@ -102,7 +102,8 @@ def _deletion(answer: str, hint: str | None) -> str:
 
 def _table_html(caption: str, rows: list[tuple[str, str]], current: int | None = None) -> str:
     body = "".join(
-        f'<tr{" class=fd-current" if i == current else ""}><th>{to_html(k)}</th><td>{to_html(v)}</td></tr>'
+        f"<tr{' class=fd-current' if i == current else ''}>"
+        f"<th>{to_html(k)}</th><td>{to_html(v)}</td></tr>"
         for i, (k, v) in enumerate(rows)
     )
     return f'<table class="fd-reference"><caption>{to_html(caption)}</caption>{body}</table>'
@@ -123,10 +124,12 @@ def _fact_notes(fact: Fact) -> Iterator[tuple[str, Model, tuple[str, ...]]]:
             if item.detail:
                 text += f'<div class="fd-context">{to_html(item.detail)}</div>'
             reference = "".join(
-                f'<li{" class=fd-current" if i == index else ""}>{to_html(other.text)}</li>'
+                f"<li{' class=fd-current' if i == index else ''}>{to_html(other.text)}</li>"
                 for i, other in enumerate(body.items)
             )
-            reference = f'<div class="fd-reference"><b>{to_html(body.title)}</b><ul>{reference}</ul></div>'
+            reference = (
+                f'<div class="fd-reference"><b>{to_html(body.title)}</b><ul>{reference}</ul></div>'
+            )
             yield f"item:{item.id}", "cloze", (text, _extra(fact, reference))
     elif isinstance(body, TableBody):
         pairs = [(row.key, row.value) for row in body.rows]
@@ -135,8 +138,15 @@ def _fact_notes(fact: Fact) -> Iterator[tuple[str, Model, tuple[str, ...]]]:
             text = f"{to_html(body.title)} – {to_html(row.key)}: {_deletion(row.value, row.hint)}"
             yield f"row:{row.id}", "cloze", (text, _extra(fact, reference))
             if body.reverse:
-                front = f"{to_html(body.title)}: {to_html(row.value)}<br>→ which {to_html(body.key_label)}?"
-                yield f"row:{row.id}:reverse", "qa", (front, to_html(row.key), _extra(fact, reference))
+                front = (
+                    f"{to_html(body.title)}: {to_html(row.value)}<br>"
+                    f"→ which {to_html(body.key_label)}?"
+                )
+                yield (
+                    f"row:{row.id}:reverse",
+                    "qa",
+                    (front, to_html(row.key), _extra(fact, reference)),
+                )
     else:
         yield from _record_notes(fact, body)
 
@@ -167,5 +177,8 @@ def _record_notes(fact: Fact, record: Record) -> Iterator[tuple[str, Model, tupl
 
 def cloze_answers(note: Note) -> list[str]:
     """The hidden answers of a cloze note, as plain text (for checks on answer length)."""
-    return [visible_text(d.answer) for d in parse_cloze(note.fields[0])] if note.model == "cloze" else []
-
+    return (
+        [visible_text(d.answer) for d in parse_cloze(note.fields[0])]
+        if note.model == "cloze"
+        else []
+    )

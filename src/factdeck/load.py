@@ -36,7 +36,7 @@ _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class YamlMap(dict[Any, Any]):
     """A mapping that knows its own line and the line of each key."""
 
-    __slots__ = ("line", "key_lines")
+    __slots__ = ("key_lines", "line")
 
     def __init__(self, line: int) -> None:
         super().__init__()
@@ -47,7 +47,7 @@ class YamlMap(dict[Any, Any]):
 class YamlList(list[Any]):
     """A sequence that knows its own line and the line of each item."""
 
-    __slots__ = ("line", "item_lines")
+    __slots__ = ("item_lines", "line")
 
     def __init__(self, line: int) -> None:
         super().__init__()
@@ -62,7 +62,7 @@ class LoadedFile:
     data: YamlMap
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):  # type: ignore[misc]
     problems: list[Problem]
     path: str
 
@@ -265,7 +265,7 @@ def _too_deep(text: str) -> int | None:
         if isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                return int(event.start_mark.line) + 1
+                return int(event.start_mark.line) + 1 if event.start_mark else 0
         elif isinstance(event, CollectionEndEvent):
             depth -= 1
     return None

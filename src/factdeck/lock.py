@@ -51,12 +51,18 @@ def build_time() -> int:
         return int(time.time())
     if not value.strip().isdigit():
         raise FactdeckError(
-            [Problem(Location("SOURCE_DATE_EPOCH", 0), f"'{value}' is not a whole number of seconds")]
+            [
+                Problem(
+                    Location("SOURCE_DATE_EPOCH", 0), f"'{value}' is not a whole number of seconds"
+                )
+            ]
         )
     return int(value)
 
 
-def stamp(current: Iterable[tuple[str, str]], previous: Mapping[str, Entry], now: int) -> dict[str, Entry]:
+def stamp(
+    current: Iterable[tuple[str, str]], previous: Mapping[str, Entry], now: int
+) -> dict[str, Entry]:
     """(key, hash) pairs → entries: unchanged content keeps its time; changed content gets a time
     strictly later than before, even when two builds fall in the same second."""
     entries = {}

@@ -97,7 +97,7 @@ def build(
 
     info = compiled.deck.info
     results = []
-    for subset, notes in zip(subsets, chosen):
+    for subset, notes in zip(subsets, chosen, strict=True):
         output = subset.output or Path("dist") / f"{info.namespace}.apkg"
         deck_name = subset.deck_name or info.name
         description = subset.description or info.description

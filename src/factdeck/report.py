@@ -55,7 +55,7 @@ def statistics(notes: Sequence[Note], depth: int = 3) -> dict[str, Any]:
     """Note counts by tag branch (to `depth` levels), kind, source, status, yield and file."""
     branches: Counter[str] = Counter()
     for note in notes:
-        prefixes = set()
+        prefixes: set[str] = set()
         for tag in note.tags:
             if tag.startswith("meta::"):
                 continue

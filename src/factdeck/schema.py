@@ -116,7 +116,10 @@ def cards_schema() -> dict[str, Any]:
                     "required": ["attributes", "cards"],
                     "properties": {
                         "description": TEXT,
-                        "attributes": {"type": "array", "items": {"type": "string", "pattern": NAME.pattern}},
+                        "attributes": {
+                            "type": "array",
+                            "items": {"type": "string", "pattern": NAME.pattern},
+                        },
                         "required": {"type": "array", "items": {"type": "string"}},
                         "cards": {
                             "type": "object",

@@ -34,8 +34,11 @@ class Selection:
         return not any(getattr(self, name) for name in FILTERS)
 
     def describe(self) -> str:
-        parts = [f"{name.replace('_', ' ')}: {', '.join(getattr(self, name))}"
-                 for name in FILTERS if getattr(self, name)]
+        parts = [
+            f"{name.replace('_', ' ')}: {', '.join(getattr(self, name))}"
+            for name in FILTERS
+            if getattr(self, name)
+        ]
         return "; ".join(parts) or "everything"
 
 
@@ -105,7 +108,9 @@ def check_subset(deck: Deck, subset: Subset) -> None:
     for name, matches in matchers.items():
         for pattern in getattr(selection, name):
             if name == "kinds" and pattern not in KINDS:
-                problems.add(where(name), f"unknown kind '{pattern}'; expected one of: {', '.join(KINDS)}")
+                problems.add(
+                    where(name), f"unknown kind '{pattern}'; expected one of: {', '.join(KINDS)}"
+                )
             elif not any(matches(pattern, fact) for fact in deck.facts):
                 what = name.rstrip("s").replace("_", " ")
                 problems.add(where(name), f"{what} '{pattern}' matches no fact; check the spelling")
@@ -136,7 +141,9 @@ def load_recipes(paths: Iterable[Path], main_deck: str) -> list[Subset]:
     for path in recipe_paths(paths):
         shown = str(path)
         if not path.is_file():
-            problems.add(Location(shown, 0), "recipe file not found; check the path given to --subset")
+            problems.add(
+                Location(shown, 0), "recipe file not found; check the path given to --subset"
+            )
             continue
         loaded = load_file(path, shown, path.name)
         if isinstance(loaded, list):

@@ -228,7 +228,9 @@ class Reader:
             return None
         value = self.data[key]
         if not isinstance(value, YamlList):
-            self.report(key, f"'{key}' must be a list (lines starting with '- '), not {describe(value)}")
+            self.report(
+                key, f"'{key}' must be a list (lines starting with '- '), not {describe(value)}"
+            )
             return None
         if not value:
             self.report(key, f"'{key}' is an empty list; add at least one entry")
@@ -256,7 +258,8 @@ class Reader:
     def child(self, data: Any, line: int, what: str) -> Reader | None:
         if not isinstance(data, YamlMap):
             self.problems.add(
-                Location(self.path, line), f"{what} must be a mapping, not {describe(data)}",
+                Location(self.path, line),
+                f"{what} must be a mapping, not {describe(data)}",
                 self.fact_id,
             )
             return None
@@ -303,7 +306,7 @@ def _deck_info(readers: list[tuple[LoadedFile, Reader]], problems: Problems) -> 
             "no file defines `deck:`; add deck.yaml with deck: {name: ..., namespace: ...}",
         )
         return None
-    for file, reader in found[1:]:
+    for _, reader in found[1:]:
         first = found[0][1].at("deck")
         reader.report("deck", f"`deck:` is already defined at {first}; keep only one")
     reader = found[0][1]
@@ -397,7 +400,8 @@ def _record_type(name: str, entry: Reader) -> RecordType | None:
         if attribute not in attributes:
             entry.report(
                 "required",
-                f"required attribute '{attribute}' is not in attributes" + suggest(attribute, attributes),
+                f"required attribute '{attribute}' is not in attributes"
+                + suggest(attribute, attributes),
             )
             return None
     cards_data = entry.mapping("cards")
@@ -478,7 +482,7 @@ def _file_facts(
     if facts_data is None:
         return []
     facts = []
-    for raw, line in zip(facts_data, facts_data.item_lines):
+    for raw, line in zip(facts_data, facts_data.item_lines, strict=True):
         fact_reader = reader.child(raw, line, "each fact")
         if fact_reader is None:
             continue
@@ -503,7 +507,8 @@ def _resolve_sources(
         if source_key not in sources:
             reader.report(
                 key,
-                f"unknown source '{source_key}'" + suggest(source_key, sources)
+                f"unknown source '{source_key}'"
+                + suggest(source_key, sources)
                 + " (sources are defined under `sources:`, e.g. in sources.yaml)",
             )
             return None
@@ -546,7 +551,8 @@ def _fact(
     if source_keys is None:
         if "source" not in reader.data:
             reader.report(
-                None, "no source; add `source: <key>` to the fact or a default `source:` to the file"
+                None,
+                "no source; add `source: <key>` to the fact or a default `source:` to the file",
             )
     else:
         fact_sources = _resolve_sources(source_keys, sources, reader, "source")
@@ -626,7 +632,7 @@ def _entries(
         return []
     entries = []
     ids: dict[str, int] = {}
-    for raw, line in zip(data, data.item_lines):
+    for raw, line in zip(data, data.item_lines, strict=True):
         entry = reader.child(raw, line, f"each {what}")
         if entry is None:
             continue
@@ -645,7 +651,9 @@ def _entries(
 def _list_body(reader: Reader) -> ListBody | None:
     title = reader.plain("title", required=True)
     items = []
-    for entry in _entries(reader, "items", ("id", "text", "detail", "hint"), ("id", "text"), "item"):
+    for entry in _entries(
+        reader, "items", ("id", "text", "detail", "hint"), ("id", "text"), "item"
+    ):
         text = entry.plain("text", required=True, in_cloze=True)
         detail = entry.plain("detail")
         hint = entry.plain("hint", in_cloze=True)
@@ -661,7 +669,9 @@ def _table_body(reader: Reader) -> TableBody | None:
     key_label = reader.plain("key_label") or "one"
     reverse = reader.boolean("reverse", True)
     rows = []
-    for entry in _entries(reader, "rows", ("id", "key", "value", "hint"), ("id", "key", "value"), "row"):
+    for entry in _entries(
+        reader, "rows", ("id", "key", "value", "hint"), ("id", "key", "value"), "row"
+    ):
         key = entry.plain("key", required=True)
         value = entry.plain("value", required=True, in_cloze=True)
         hint = entry.plain("hint", in_cloze=True)
@@ -680,7 +690,8 @@ def _record(reader: Reader, types: dict[str, RecordType]) -> Record | None:
     if type_name not in types:
         reader.report(
             "type",
-            f"unknown record type '{type_name}'" + suggest(type_name, types)
+            f"unknown record type '{type_name}'"
+            + suggest(type_name, types)
             + " (types are declared under `types:`, e.g. in types.yaml)",
         )
         return None
@@ -701,7 +712,11 @@ def _record(reader: Reader, types: dict[str, RecordType]) -> Record | None:
             "attributes",
             f"this {type_name} makes no card: every card of the type needs an attribute it "
             "lacks; add one of: "
-            + ", ".join(sorted({a for t in record_type.cards for a in t.attributes} - {n for n, _ in values})),
+            + ", ".join(
+                sorted(
+                    {a for t in record_type.cards for a in t.attributes} - {n for n, _ in values}
+                )
+            ),
         )
         return None
     return record
