@@ -188,7 +188,7 @@ def test_ctrl_c_while_writing_changes_nothing(  # type: ignore[no-untyped-def]
     monkeypatch.undo()
     assert calls == ["interrupted"]
     assert result.exit_code == 130
-    assert result.stderr == "factdeck: interrupted; no output file was changed\n"
+    assert result.stderr == "factdeck: interrupted; no file was left half-written\n"
     assert output.read_bytes() == old and lock.read_bytes() == old_lock
     assert leftovers(output.parent, output) == []
     assert list(scratch.iterdir()) == []
@@ -357,3 +357,36 @@ def test_two_builds_at_once_end_with_one_complete_package(
         assert len(read_lock(large["lock"]).notes) == large["new_notes"]
         assert leftovers(large["output"].parent, large["output"]) == []
         assert list(large["scratch"].iterdir()) == []
+
+
+def test_thousands_of_problems_are_capped_and_counted(run, mini_cards: Path) -> None:
+    """A file with 20,000 unknown keys reports the first 1,000 and the total, quickly."""
+    keys = "".join(f"    key{i}: x\n" for i in range(20_000))
+    (mini_cards / "20-typos.yaml").write_text(
+        "source: article\nfacts:\n  - id: a\n    kind: qa\n    question: q\n    answer: x\n" + keys
+    )
+    result = run("check", "--cards", "cards")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1001
+    assert lines[-1] == "factdeck: 1000 problems shown of 20000; nothing was written"
+
+
+def test_lock_that_cannot_be_written_is_a_message(
+    run, mini_cards: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock-file write failure says what happened (the .apkg is written), no traceback."""
+    import factdeck.lock
+
+    def refuse(path: Path, data: bytes) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(factdeck.lock, "write_bytes_atomically", refuse)
+    result = run("build", "--cards", "cards", "-o", "deck.apkg")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/factdeck.lock: cannot write the lock file (Permission denied); the .apkg was "
+        "written, but its notes' times are not recorded: make the cards folder writable and "
+        "build again"
+    )
+    assert Path("deck.apkg").is_file()

@@ -117,14 +117,15 @@ class FactdeckGroup(click.Group):
         except FactdeckError as error:
             for problem in error.problems:
                 click.echo(str(problem), err=True)
-            count = len(error.problems)
-            click.echo(
-                f"factdeck: {count} problem{'s' if count != 1 else ''}; nothing was written",
-                err=True,
-            )
+            count = plural(len(error.problems), "problem")
+            if error.more:
+                count = f"{count} shown of {len(error.problems) + error.more}"
+            click.echo(f"factdeck: {count}; nothing was written", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
-            click.echo("factdeck: interrupted; no output file was changed", err=True)
+            # Every file is written to a temporary name and renamed into place when complete, so
+            # whatever the moment, each output is either as it was or entirely new.
+            click.echo("factdeck: interrupted; no file was left half-written", err=True)
             ctx.exit(130)
 
 

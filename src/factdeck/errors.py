@@ -37,7 +37,8 @@ class Problem:
 class FactdeckError(Exception):
     """Bad input or a refused build: carries every problem found, to report them all at once."""
 
-    def __init__(self, problems: Iterable[Problem]):
+    def __init__(self, problems: Iterable[Problem], more: int = 0):
+        self.more = more  # problems found past Problems.LIMIT, counted but not kept
         # fact_id may be None next to a text at the same place: sort it as ''
         self.problems = sorted(
             set(problems), key=lambda p: (p.location, p.message, p.fact_id or "")
@@ -46,20 +47,34 @@ class FactdeckError(Exception):
 
 
 class Problems:
-    """Collects problems during a stage; `raise_if_any` ends the stage with all of them."""
+    """Collects problems during a stage; `raise_if_any` ends the stage with all of them.
+
+    Past LIMIT problems are only counted: a file of 100,000 typos needs its first screens of
+    messages, not minutes spent suggesting fixes for each."""
+
+    LIMIT = 1000
 
     def __init__(self) -> None:
         self.items: list[Problem] = []
+        self.more = 0
+
+    @property
+    def full(self) -> bool:
+        return len(self.items) >= self.LIMIT
 
     def add(self, location: Location, message: str, fact_id: str | None = None) -> None:
-        self.items.append(Problem(location, message, fact_id))
+        if self.full:
+            self.more += 1
+        else:
+            self.items.append(Problem(location, message, fact_id))
 
     def extend(self, problems: Iterable[Problem]) -> None:
-        self.items.extend(problems)
+        for problem in problems:
+            self.add(problem.location, problem.message, problem.fact_id)
 
     def __bool__(self) -> bool:
         return bool(self.items)
 
     def raise_if_any(self) -> None:
         if self.items:
-            raise FactdeckError(self.items)
+            raise FactdeckError(self.items, self.more)

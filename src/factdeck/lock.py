@@ -122,7 +122,15 @@ def lock_bytes(lock: Lock) -> bytes:
 
 
 def write_lock(path: Path, lock: Lock) -> None:
-    write_bytes_atomically(path, lock_bytes(lock))
+    try:
+        write_bytes_atomically(path, lock_bytes(lock))
+    except OSError as error:
+        reason = error.strerror or str(error)
+        message = (
+            f"cannot write the lock file ({reason}); the .apkg was written, but its notes' "
+            "times are not recorded: make the cards folder writable and build again"
+        )
+        raise FactdeckError([Problem(Location(str(path), 0), message)]) from error
 
 
 def relock(

@@ -127,7 +127,10 @@ class Reader:
         allowed = tuple(allowed)
         ok = True
         for key in self.data:
-            if key not in allowed:
+            if key not in allowed and self.problems.full:
+                self.problems.more += 1  # counted only: no time spent on a suggestion
+                ok = False
+            elif key not in allowed:
                 self.report(key, f"unknown {what} '{key}'" + suggest(key, allowed))
                 if (close := nearest(key, allowed)) is not None:
                     self.misspelt.add(close)
