@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 from yaml.events import CollectionEndEvent, CollectionStartEvent
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
 from .errors import Location, Problem, Problems
@@ -31,6 +31,15 @@ MAX_EXPANDED_NODES = 1_000_000  # what aliases may expand to, per file
 CARD_SUFFIXES = (".yaml", ".yml")
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_BOOL, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
+# YAML 1.1 reads `no`, `on`, `1.10` and `2025-05-05` as booleans, numbers and dates; on a card
+# that silently changes what a student reads, so only true/false/null are resolved.
+_PLAIN_TAGS = {
+    **dict.fromkeys(["true", "True", "TRUE", "false", "False", "FALSE"], _BOOL),
+    **dict.fromkeys(["~", "null", "Null", "NULL", ""], _NULL),
+}
 
 
 class YamlMap(dict[Any, Any]):
@@ -66,16 +75,13 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
     problems: list[Problem]
     path: str
 
+    def resolve(self, kind: type[Node], value: str | None, implicit: tuple[bool, bool]) -> str:
+        """The tag of an untagged node. Same answers as the resolvers below, without running
+        PyYAML's regular-expression table for each of the millions of scalars of a big deck."""
+        if kind is ScalarNode:
+            return _PLAIN_TAGS.get(value, _STR) if implicit[0] else _STR  # type: ignore[arg-type]
+        return _MAP if kind is MappingNode else _SEQ
 
-# YAML 1.1 reads `no`, `on`, `1.10` and `2025-05-05` as booleans, numbers and dates; on a card
-# that silently changes what a student reads, so only true/false/null are resolved.
-_Loader.yaml_implicit_resolvers = {}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-)
 
 
 def _construct_map(loader: _Loader, node: MappingNode) -> Iterator[YamlMap]:
@@ -175,22 +181,33 @@ def load_cards(cards_dir: Path) -> list[LoadedFile]:
 
 def load_file(path: Path, shown: str, relative: str) -> LoadedFile | list[Problem]:
     """One file → its top-level mapping, or the problems that stop it from being read."""
+    raw = read_bytes(path, shown)
+    return raw if isinstance(raw, list) else parse_file(raw, shown, relative)
+
+
+def read_bytes(path: Path, shown: str) -> bytes | list[Problem]:
+    """The file's bytes, never more than the size limit: a huge file is not read."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+            size = max(os.fstat(handle.fileno()).st_size, len(raw))
+    except OSError as error:
+        return [Problem(Location(shown, 0), f"cannot read the file: {error.strerror}")]
+    if len(raw) > MAX_FILE_BYTES:
+        message = (
+            f"file is {size / 2**20:.1f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit "
+            "for one cards file; split it into several files"
+        )
+        return [Problem(Location(shown, 0), message)]
+    return raw
+
+
+def parse_file(raw: bytes, shown: str, relative: str) -> LoadedFile | list[Problem]:
+    """A file's bytes → its top-level mapping, or the problems that stop it from being read."""
 
     def fail(line: int, message: str) -> list[Problem]:
         return [Problem(Location(shown, line), message)]
 
-    try:
-        with path.open("rb") as handle:  # never more than the limit: a huge file is not read
-            raw = handle.read(MAX_FILE_BYTES + 1)
-            size = max(os.fstat(handle.fileno()).st_size, len(raw))
-    except OSError as error:
-        return fail(0, f"cannot read the file: {error.strerror}")
-    if len(raw) > MAX_FILE_BYTES:
-        return fail(
-            0,
-            f"file is {size / 2**20:.1f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit "
-            "for one cards file; split it into several files",
-        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -207,7 +224,7 @@ def load_file(path: Path, shown: str, relative: str) -> LoadedFile | list[Proble
     try:
         # Checked on the parser's events, before the composer can recurse. The raw bracket
         # count only words the message: it also counts brackets in quoted text ("[a, b)").
-        if (deep := _too_deep(text)) is not None:
+        if _may_nest_deeply(text) and (deep := _too_deep(text)) is not None:
             if (depth := _flow_depth(text)) > MAX_FLOW_DEPTH:
                 return fail(
                     0,
@@ -221,7 +238,7 @@ def load_file(path: Path, shown: str, relative: str) -> LoadedFile | list[Proble
             )
         node = loader.get_single_node()
         if node is not None:
-            if (message := _expansion_problem(node)) is not None:
+            if _ANCHOR.search(text) and (message := _expansion_problem(node)) is not None:
                 return fail(node.start_mark.line + 1, message)
             data = loader.construct_document(node)
         else:
@@ -255,6 +272,17 @@ def load_file(path: Path, shown: str, relative: str) -> LoadedFile | list[Proble
             "`topic:` and `facts:` (see docs/format.md)",
         )
     return LoadedFile(shown, relative, data)
+
+
+# Cheap bounds, so that the exact depth check (a second pass over the parser's events) runs
+# only on files that could nest deeply. Block nesting grows by at most two levels per column of
+# indentation and per leading `-`/`?` indicator on a line; flow nesting by one per bracket.
+_DEEP_LINE = re.compile(r"^(?: {30,}| *(?:[-?][ \t]+){15,})", re.MULTILINE)
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]")  # aliases need an anchor: `&name`
+
+
+def _may_nest_deeply(text: str) -> bool:
+    return bool(_DEEP_LINE.search(text)) or _flow_depth(text) > 8
 
 
 def _too_deep(text: str) -> int | None:

@@ -15,8 +15,8 @@ _TAG = re.compile(r"<[^>]*>")
 def to_html(text: str) -> str:
     """Escape text, then apply **bold**, *italic* and line breaks."""
     escaped = html.escape(text.strip(), quote=False)
-    escaped = _BOLD.sub(r"<b>\1</b>", escaped)
-    escaped = _ITALIC.sub(r"<i>\1</i>", escaped)
+    if "*" in escaped:  # most text has no markup: skip the two searches
+        escaped = _ITALIC.sub(r"<i>\1</i>", _BOLD.sub(r"<b>\1</b>", escaped))
     return escaped.replace("\r\n", "\n").replace("\n", "<br>")
 
 

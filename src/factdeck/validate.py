@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -269,41 +270,81 @@ class Reader:
         return Reader(data, self.path, self.problems, self.fact_id)
 
 
+@dataclass(frozen=True)
+class Definitions:
+    """What every fact is checked against: the deck, the sources registry, the record types."""
+
+    info: DeckInfo | None
+    sources: dict[str, Source]
+    types: dict[str, RecordType]
+
+
 def validate(files: list[LoadedFile]) -> Deck:
     """Check every file against the format and return the deck, or raise with every problem."""
     problems = Problems()
-    readers = []
-    for file in files:
-        reader = Reader(file.data, file.path, problems)
-        reader.check_keys(FILE_KEYS)
-        readers.append((file, reader))
-
-    deck_info = _deck_info(readers, problems)
-    sources = _sources(readers, problems)
-    types = _types(readers, problems)
-
-    facts: list[Fact] = []
+    definitions = read_definitions(files, files[0].path, problems)
     seen: dict[str, Location] = {}
-    for file, reader in readers:
-        facts.extend(_file_facts(file, reader, sources, types, seen))
-
-    if deck_info is not None and not facts and not problems:
-        problems.add(Location(files[0].path, 1), "the deck has no facts; add a file with `facts:`")
+    facts = [fact for file in files for fact in file_facts(file, definitions, seen, problems)]
+    check_not_empty(definitions, len(facts), files[0].path, problems)
     problems.raise_if_any()
-    assert deck_info is not None
+    assert definitions.info is not None
     return Deck(
-        info=deck_info,
+        info=definitions.info,
         facts=tuple(facts),
         files=tuple(f.relative for f in files),
-        sources=tuple(sources.values()),
-        types=tuple(types.values()),
+        sources=tuple(definitions.sources.values()),
+        types=tuple(definitions.types.values()),
     )
 
 
-def _deck_info(readers: list[tuple[LoadedFile, Reader]], problems: Problems) -> DeckInfo | None:
+def read_definitions(files: list[LoadedFile], first_path: str, problems: Problems) -> Definitions:
+    """The `deck`, `sources` and `types` of the given files (any file may hold them)."""
+    readers = [(file, Reader(file.data, file.path, problems)) for file in files]
+    return Definitions(
+        _deck_info(readers, first_path, problems),
+        _sources(readers, problems),
+        _types(readers, problems),
+    )
+
+
+def file_facts(
+    file: LoadedFile, definitions: Definitions, seen: dict[str, Location], problems: Problems
+) -> list[Fact]:
+    """The valid facts of one file; `seen` holds the ids of earlier files."""
+    reader = Reader(file.data, file.path, problems)
+    reader.check_keys(FILE_KEYS)
+    return _file_facts(file, reader, definitions.sources, definitions.types, seen)
+
+
+def claim_id(
+    seen: dict[str, Location], fact_id: str, location: Location, problems: Problems
+) -> bool:
+    """Record the fact id, or report it as a duplicate of an earlier one."""
+    if fact_id in seen:
+        problems.add(
+            location,
+            f"id '{fact_id}' is already used at {seen[fact_id]}; "
+            "ids must be unique across the deck",
+            fact_id,
+        )
+        return False
+    seen[fact_id] = location
+    return True
+
+
+def check_not_empty(
+    definitions: Definitions, fact_count: int, first_path: str, problems: Problems
+) -> None:
+    if definitions.info is not None and not fact_count and not problems:
+        problems.add(Location(first_path, 1), "the deck has no facts; add a file with `facts:`")
+
+
+def _deck_info(
+    readers: list[tuple[LoadedFile, Reader]], first_path: str, problems: Problems
+) -> DeckInfo | None:
     found = [(file, reader) for file, reader in readers if "deck" in file.data]
     if not found:
-        where = readers[0][0].path if readers else "cards"
+        where = first_path
         problems.add(
             Location(where, 1),
             "no file defines `deck:`; add deck.yaml with deck: {name: ..., namespace: ...}",
@@ -532,15 +573,8 @@ def _fact(
     problems_before = len(reader.problems.items)
     fact_id = reader.slug("id")
     reader.fact_id = fact_id
-    if fact_id is not None:
-        if fact_id in seen:
-            reader.report(
-                "id",
-                f"id '{fact_id}' is already used at {seen[fact_id]}; ids must be unique "
-                "across the deck",
-            )
-            return None
-        seen[fact_id] = reader.at("id")
+    if fact_id is not None and not claim_id(seen, fact_id, reader.at("id"), reader.problems):
+        return None
     kind = reader.text("kind", required=True)
     if kind is not None and kind not in KINDS:
         reader.report("kind", f"unknown kind '{kind}'" + suggest(kind, KINDS))
