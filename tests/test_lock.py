@@ -33,7 +33,7 @@ def test_two_edits_within_one_second_still_increase_the_time() -> None:
 
 def test_lock_file_round_trips_and_is_one_line_per_note(tmp_path: Path) -> None:
     """The file is JSON, sorted, one entry per line, and reads back to the same lock."""
-    lock = relock([("b/qa", ["x"]), ("a/qa", ["y"])], [("qa", {"css": ""})], EMPTY, now=7)
+    lock = relock([("b/qa", "digest-b"), ("a/qa", "digest-a")], [("qa", "digest-q")], EMPTY, now=7)
     path = tmp_path / "factdeck.lock"
     path.write_bytes(lock_bytes(lock))
     assert read_lock(path) == lock

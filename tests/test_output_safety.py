@@ -149,8 +149,8 @@ def interrupt_on_call(
 
 
 POINTS = [
-    ("factdeck.apkg", "_write_collection"),
-    ("factdeck.apkg", "_rows"),
+    ("factdeck.apkg", "deck_id"),  # while notes stream into the temporary collection
+    ("factdeck.apkg", "notetype_json"),  # while the collection is finished
     ("factdeck.apkg", "_add_to_zip"),
     ("factdeck.apkg", "_zip_info"),
     ("os", "fsync"),

@@ -8,6 +8,7 @@ break both reproducible output and in-place updates.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -17,7 +18,7 @@ import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import genanki
 from genanki.apkg_col import APKG_COL
@@ -25,7 +26,9 @@ from genanki.apkg_schema import APKG_SCHEMA
 
 from .atomic import atomic_path
 from .errors import FactdeckError, Location, Problem
-from .generate import Model, Note
+from .facts import Fact
+from .generate import Model, Note, note_tags
+from .lock import content_hash, note_digest
 from .markup import visible_text
 
 # Note-type and field/template ids are chosen once and never change: Anki matches note types by
@@ -96,12 +99,6 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # pinned: zip entries otherwise carry the bui
 _CREATED = 1_600_000_000  # collection creation time in the package; Anki ignores it on import
 
 
-@dataclass(frozen=True)
-class PackageDeck:
-    name: str
-    description: str
-
-
 def guid(namespace: str, note: Note) -> str:
     """Identity, never text: fixing a typo must update the note, not add a duplicate."""
     return str(genanki.guid_for("factdeck", namespace, note.fact.id, note.variant))
@@ -132,53 +129,204 @@ def notetype_json(model: Model, mod: int) -> dict[str, Any]:
     return data
 
 
-def notetype_content(model: Model) -> dict[str, Any]:
-    """What defines a note type apart from its time: hashed into the lock."""
-    data = notetype_json(model, 0)
-    del data["mod"]
-    return data
+def notetype_digests() -> list[tuple[str, str]]:
+    """What defines each note type apart from its time, hashed for the lock."""
+    digests: list[tuple[str, str]] = []
+    for model in NOTETYPE_IDS:
+        data = notetype_json(model, 0)
+        del data["mod"]
+        digests.append((model, content_hash(data)))
+    return digests
 
 
-def _stable_id(taken: set[int], *parts: object) -> int:
-    """Note and card ids from identity, inside the range of millisecond timestamps Anki expects."""
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
-    value = 1_300_000_000_000 + int.from_bytes(digest[:8], "big") % 400_000_000_000
-    while value in taken:
-        value += 1
-    taken.add(value)
-    return value
+@dataclass(frozen=True)
+class PackageDeck:
+    name: str
+    description: str
 
 
-def write_apkg(
-    output: Path,
-    *,
-    notes: Sequence[Note],
-    mods: Mapping[str, int],
-    notetype_mods: Mapping[Model, int],
-    namespace: str,
-    deck: PackageDeck,
-    subdecks: bool,
-) -> None:
-    """Write the package atomically: the old file stays intact until the new one is complete."""
-    try:
-        with tempfile.TemporaryDirectory(prefix="factdeck-") as workdir:
-            database = Path(workdir) / "collection.anki2"
-            _write_collection(database, notes, mods, notetype_mods, namespace, deck, subdecks)
+class FactRow(NamedTuple):
+    """What selection and packaging need of a fact: compact, so a build cache can keep it."""
+
+    id: str
+    line: int
+    kind: str
+    tags: tuple[str, ...]
+    subdeck: str
+
+
+class NoteRow(NamedTuple):
+    """A note as the package stores it, but for what each build decides: time, order and ids."""
+
+    fact: int  # index of its fact among the file's FactRows
+    key: str  # "<fact id>/<variant>": its entry in the lock
+    model: Model
+    guid: str
+    tags: str  # Anki's " tag1 tag2 " form
+    fields: str  # joined with Anki's field separator
+    sort_field: str
+    checksum: int
+    ords: tuple[int, ...]
+    digest: str  # a hash of its content: whether it changed since the lock
+
+
+class FileRecords(NamedTuple):
+    facts: list[FactRow]
+    notes: list[NoteRow]
+
+
+def pack(facts: Sequence[Fact], notes: Sequence[Note], namespace: str) -> FileRecords:
+    """One file's facts and notes → the rows a package needs."""
+    index = {fact.id: i for i, fact in enumerate(facts)}
+    fact_rows = [FactRow(f.id, f.location.line, f.kind, note_tags(f), f.subdeck) for f in facts]
+    note_rows = []
+    for note in notes:
+        # Anki sorts and finds duplicates by the first field's text, with a checksum of it.
+        sort_field = visible_text(note.fields[0])
+        note_rows.append(
+            NoteRow(
+                fact=index[note.fact.id],
+                key=note.key,
+                model=note.model,
+                guid=guid(namespace, note),
+                tags=f" {' '.join(note.tags)} ",
+                fields="\x1f".join(note.fields),
+                sort_field=sort_field,
+                checksum=int(hashlib.sha1(sort_field.encode()).hexdigest()[:8], 16),
+                ords=note.ords,
+                digest=note_digest(note),
+            )
+        )
+    return FileRecords(fact_rows, note_rows)
+
+
+_FLUSH_ROWS = 5_000  # rows held before they go to SQLite: memory stays flat at any deck size
+
+
+class PackageWriter:
+    """Streams notes into a temporary collection; `finish` zips it over the output in one step,
+    so the output is never half-written and a failed build leaves it untouched."""
+
+    def __init__(self, output: Path, deck: PackageDeck, subdecks: bool) -> None:
+        self.output = output
+        self.deck = deck
+        self.subdecks = subdecks
+        self.notes = self.cards = 0
+        self.facts: set[str] = set()
+        self.files: set[str] = set()
+        self._decks: dict[str, int] = {}  # subdeck → deck id, for the decks this package uses
+        self._models: set[Model] = set()
+        self._newest = _CREATED
+        self._note_rows: list[tuple[Any, ...]] = []
+        self._card_rows: list[tuple[Any, ...]] = []
+        self._workdir = Path(tempfile.mkdtemp(prefix="factdeck-"))
+        self._database = self._workdir / "collection.anki2"
+        with self._writing():
+            self._connection = sqlite3.connect(self._database, isolation_level=None)
+            self._connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+            self._connection.executescript(APKG_SCHEMA)
+            self._connection.executescript(APKG_COL)
+            self._connection.execute("BEGIN")
+
+    def add(
+        self,
+        fact: FactRow,
+        file: str,
+        note: NoteRow,
+        mod: int,
+        *,
+        note_id: int,
+        card_id: int,
+        due: int,
+    ) -> None:
+        """One note; its cards get ids card_id, card_id + 1, …; due is its authored position."""
+        deck_name = f"{self.deck.name}::{fact.subdeck}" if self.subdecks else self.deck.name
+        did = self._decks.get(deck_name) or self._decks.setdefault(deck_name, deck_id(deck_name))
+        self._note_rows.append(
+            (note_id, note.guid, NOTETYPE_IDS[note.model], mod, -1, note.tags, note.fields,
+             note.sort_field, note.checksum, 0, "")
+        )  # fmt: skip
+        for offset, ord_ in enumerate(note.ords):
+            # due = authored position: new cards are studied in curriculum order.
+            self._card_rows.append(
+                (card_id + offset, note_id, did, ord_, mod, -1, 0, 0, due, 0, 0, 0, 0, 0, 0, 0,
+                 0, "")
+            )  # fmt: skip
+        self._models.add(note.model)
+        self._newest = max(self._newest, mod)
+        self.notes += 1
+        self.cards += len(note.ords)
+        self.facts.add(fact.id)
+        self.files.add(file)
+        if len(self._note_rows) >= _FLUSH_ROWS:
+            self._flush()
+
+    def finish(self, notetype_mods: Mapping[Model, int]) -> None:
+        with self._writing():
+            self._flush()
+            newest = max([self._newest, *notetype_mods.values()])
+            decks = json.loads(self._connection.execute("SELECT decks FROM col").fetchone()[0])
+            names = {self.deck.name, *self._decks}
+            for name in sorted(names):
+                description = self.deck.description if name == self.deck.name else ""
+                entry = genanki.Deck(deck_id(name), name, description).to_json()
+                decks[str(deck_id(name))] = dict(entry, mod=newest)
+            models = {
+                str(NOTETYPE_IDS[m]): notetype_json(m, notetype_mods[m])
+                for m in sorted(self._models)
+            }
+            self._connection.execute(
+                "UPDATE col SET crt = ?, mod = ?, scm = ?, decks = ?, models = ?",
+                (
+                    _CREATED,
+                    newest * 1000,
+                    newest * 1000,
+                    json.dumps(decks, sort_keys=True),
+                    json.dumps(models, sort_keys=True),
+                ),
+            )
+            self._connection.execute("COMMIT")
+            self._connection.close()
             with (
-                atomic_path(output) as temporary,
+                atomic_path(self.output) as temporary,
                 zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as package,
             ):
-                _add_to_zip(package, "collection.anki2", database)
+                _add_to_zip(package, "collection.anki2", self._database)
                 package.writestr(_zip_info("media"), "{}")
-    except (OSError, sqlite3.Error) as error:  # a bad --output or a full disk: a message
-        reason = str(error)
-        if isinstance(error, OSError) and error.strerror:
-            reason = f"{error.filename}: {error.strerror}" if error.filename else error.strerror
-        problem = Problem(
-            Location(str(output), 0),
-            f"cannot write the package ({reason}); check the output path and the free disk space",
-        )
-        raise FactdeckError([problem]) from error
+        self.discard()
+
+    def discard(self) -> None:
+        """Drop the temporary collection (after finish, or instead of it)."""
+        with contextlib.suppress(sqlite3.Error, AttributeError):
+            self._connection.close()
+        shutil.rmtree(self._workdir, ignore_errors=True)
+
+    def _flush(self) -> None:
+        with self._writing():
+            self._connection.executemany(
+                "INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)", self._note_rows
+            )
+            self._connection.executemany(
+                "INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self._card_rows
+            )
+        self._note_rows.clear()
+        self._card_rows.clear()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A bad --output or a full disk is a message, not a traceback."""
+        try:
+            yield
+        except (OSError, sqlite3.Error) as error:
+            reason = str(error)
+            if isinstance(error, OSError) and error.strerror:
+                reason = f"{error.filename}: {error.strerror}" if error.filename else error.strerror
+            message = (
+                f"cannot write the package ({reason}); check the output path and the free disk "
+                "space"
+            )
+            self.discard()
+            raise FactdeckError([Problem(Location(str(self.output), 0), message)]) from error
 
 
 def _zip_info(name: str) -> zipfile.ZipInfo:
@@ -192,112 +340,3 @@ def _zip_info(name: str) -> zipfile.ZipInfo:
 def _add_to_zip(package: zipfile.ZipFile, name: str, path: Path) -> None:
     with open(path, "rb") as source, package.open(_zip_info(name), "w") as target:
         shutil.copyfileobj(source, target, 1 << 20)
-
-
-def _write_collection(
-    database: Path,
-    notes: Sequence[Note],
-    mods: Mapping[str, int],
-    notetype_mods: Mapping[Model, int],
-    namespace: str,
-    deck: PackageDeck,
-    subdecks: bool,
-) -> None:
-    deck_names = {note.fact.subdeck: f"{deck.name}::{note.fact.subdeck}" for note in notes}
-    all_decks = {deck.name, *deck_names.values()} if subdecks else {deck.name}
-    newest = max([*mods.values(), *notetype_mods.values(), _CREATED])
-    connection = sqlite3.connect(database, isolation_level=None)
-    try:
-        connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
-        connection.executescript(APKG_SCHEMA)
-        connection.executescript(APKG_COL)
-        connection.execute("BEGIN")
-        decks = json.loads(connection.execute("SELECT decks FROM col").fetchone()[0])
-        for name in sorted(all_decks):
-            entry = genanki.Deck(deck_id(name), name, deck.description if name == deck.name else "")
-            decks[str(deck_id(name))] = dict(entry.to_json(), mod=newest)
-        models = {
-            str(NOTETYPE_IDS[m]): notetype_json(m, notetype_mods[m])
-            for m in sorted({note.model for note in notes})
-        }
-        connection.execute(
-            "UPDATE col SET crt = ?, mod = ?, scm = ?, decks = ?, models = ?",
-            (
-                _CREATED,
-                newest * 1000,
-                newest * 1000,
-                json.dumps(decks, sort_keys=True),
-                json.dumps(models, sort_keys=True),
-            ),
-        )
-        note_rows, card_rows = _rows(
-            notes, mods, namespace, deck.name, deck_names if subdecks else {}
-        )
-        connection.executemany("INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)", note_rows)
-        connection.executemany(
-            "INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows
-        )
-        connection.execute("COMMIT")
-    finally:
-        connection.close()
-
-
-def _rows(
-    notes: Sequence[Note],
-    mods: Mapping[str, int],
-    namespace: str,
-    main_deck: str,
-    subdeck_names: Mapping[str, str],
-) -> tuple[Iterator[tuple[Any, ...]], Iterator[tuple[Any, ...]]]:
-    note_ids: set[int] = set()
-    card_ids: set[int] = set()
-    note_rows: list[tuple[Any, ...]] = []
-    card_rows: list[tuple[Any, ...]] = []
-    for note in notes:
-        note_guid = guid(namespace, note)
-        note_id = _stable_id(note_ids, namespace, "note", note_guid)
-        mod = mods[note.key]
-        sort_field = visible_text(note.fields[0])
-        checksum = int(hashlib.sha1(sort_field.encode()).hexdigest()[:8], 16)
-        note_rows.append(
-            (
-                note_id,
-                note_guid,
-                NOTETYPE_IDS[note.model],
-                mod,
-                -1,
-                f" {' '.join(note.tags)} ",
-                "\x1f".join(note.fields),
-                sort_field,
-                checksum,
-                0,
-                "",
-            )
-        )
-        did = deck_id(subdeck_names.get(note.fact.subdeck, main_deck))
-        for ord_ in note.ords:
-            card_id = _stable_id(card_ids, namespace, "card", note_guid, ord_)
-            # due = authored position: new cards are studied in curriculum order.
-            card_rows.append(
-                (
-                    card_id,
-                    note_id,
-                    did,
-                    ord_,
-                    mod,
-                    -1,
-                    0,
-                    0,
-                    note.position,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    "",
-                )
-            )
-    return iter(note_rows), iter(card_rows)

@@ -104,6 +104,31 @@ def command_line_subset(
     return [Subset(selection=selection, deck_name=deck_name, output=output)]
 
 
+class ProgressBar:
+    """A bar on stderr for builds that take more than a moment, and only on a terminal."""
+
+    DELAY = 0.5  # seconds before a bar is worth showing
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if not sys.stderr.isatty() or time.perf_counter() - self.started < self.DELAY:
+                return
+            self.bar = click.progressbar(length=total, label="compiling", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -163,12 +188,18 @@ def cli() -> None:
     is_flag=True,
     help="Fail instead of updating the lock file (for CI: the committed lock must be current).",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Compile every file again instead of reusing CARDS/.factdeck-cache (same output).",
+)
 def build(
     cards_dir: Path,
     output: Path | None,
     deck_name: str | None,
     subdecks: bool,
     locked: bool,
+    no_cache: bool,
     **filters: Any,
 ) -> None:
     """Validate the cards and write an .apkg that updates students' decks in place.
@@ -191,13 +222,16 @@ def build(
 
     started = time.perf_counter()
     subsets = command_line_subset(**filters, deck_name=deck_name, output=output)
-    report = run_build(
-        cards_dir=cards_dir,
-        subsets=subsets,
-        recipes=filters["recipes"],
-        subdecks=subdecks,
-        locked=locked,
-    )
+    with ProgressBar(started) as progress:
+        report = run_build(
+            cards_dir=cards_dir,
+            subsets=subsets,
+            recipes=filters["recipes"],
+            subdecks=subdecks,
+            locked=locked,
+            cache=not no_cache,
+            progress=progress,
+        )
     elapsed = time.perf_counter() - started
     for result in report.decks:
         counts = (
@@ -205,7 +239,9 @@ def build(
             f"{plural(result.facts, 'fact')} in {plural(result.files, 'file')}"
         )
         click.echo(f"wrote {result.output}: {counts}, deck '{result.deck_name}'")
-    click.echo(f"done in {elapsed:.1f}s" + ("; lock file updated" if report.lock_updated else ""))
+    cached = f" ({report.cached} of {report.files} files unchanged)" if report.cached else ""
+    updated = "; lock file updated" if report.lock_updated else ""
+    click.echo(f"done in {elapsed:.1f}s{cached}{updated}")
 
 
 @cli.command()
@@ -232,7 +268,9 @@ def _preview(cards_dir: Path, filters: dict[str, Any]) -> tuple[Compiled, list[A
     from .pipeline import choose, compile_cards, subsets_for
 
     compiled = compile_cards(cards_dir)
-    subsets = subsets_for(compiled, command_line_subset(**filters), filters["recipes"])
+    subsets = subsets_for(
+        compiled.deck.info.name, command_line_subset(**filters), filters["recipes"]
+    )
     if len(subsets) != 1:
         raise click.UsageError("list and stats take one recipe file, not a folder")
     return compiled, choose(compiled, subsets[0])

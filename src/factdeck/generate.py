@@ -6,7 +6,7 @@ deck namespace and the fact id it is the note's identity, so it never depends on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html import escape
 from typing import Literal
@@ -28,7 +28,6 @@ class Note:
     fields: tuple[str, ...]  # qa: front, back, extra, source; cloze: text, extra, source
     tags: tuple[str, ...]
     ords: tuple[int, ...]  # the cards Anki will make from this note
-    position: int  # authored order across the whole deck: new cards are shown in this order
 
     @property
     def key(self) -> str:
@@ -42,8 +41,15 @@ class Note:
 def generate(deck: Deck) -> list[Note]:
     """Every note of the deck, in authored order; refuses a note that would show no card."""
     problems = Problems()
+    notes = generate_notes(deck.facts, problems)
+    problems.raise_if_any()
+    return notes
+
+
+def generate_notes(facts: Iterable[Fact], problems: Problems) -> list[Note]:
+    """The notes of these facts, in order; a note that would show no card is a problem."""
     notes: list[Note] = []
-    for fact in deck.facts:
+    for fact in facts:
         tags = note_tags(fact)
         source = source_html(fact)
         for variant, model, fields in _fact_notes(fact):
@@ -68,8 +74,7 @@ def generate(deck: Deck) -> list[Note]:
                     )
                     continue
                 ords = card_ords(deletions)
-            notes.append(Note(fact, variant, model, full, tags, ords, len(notes) + 1))
-    problems.raise_if_any()
+            notes.append(Note(fact, variant, model, full, tags, ords))
     return notes
 
 

@@ -21,7 +21,7 @@ from yaml.events import CollectionEndEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
-from .errors import Location, Problem, Problems
+from .errors import FactdeckError, Location, Problem, Problems
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_FLOW_DEPTH = 100  # libyaml's composer recurses in C: deep `[[[[…` would crash the process
@@ -81,7 +81,6 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
         if kind is ScalarNode:
             return _PLAIN_TAGS.get(value, _STR) if implicit[0] else _STR  # type: ignore[arg-type]
         return _MAP if kind is MappingNode else _SEQ
-
 
 
 def _construct_map(loader: _Loader, node: MappingNode) -> Iterator[YamlMap]:
@@ -152,21 +151,22 @@ def find_card_files(cards_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(cards_dir).as_posix())
 
 
+def card_files(cards_dir: Path) -> list[Path]:
+    """The card files of the folder; an error if there is no folder or no file in it."""
+    if not cards_dir.is_dir():
+        message = "cards folder not found; pass the folder that holds your YAML files with --cards"
+        raise FactdeckError([Problem(Location(str(cards_dir), 0), message)])
+    files = find_card_files(cards_dir)
+    if not files:
+        message = "no .yaml files in the cards folder; add one (see docs/format.md)"
+        raise FactdeckError([Problem(Location(str(cards_dir), 0), message)])
+    return files
+
+
 def load_cards(cards_dir: Path) -> list[LoadedFile]:
     """Load every card file; raise one FactdeckError listing the problems of all files."""
     problems = Problems()
-    if not cards_dir.is_dir():
-        problems.add(
-            Location(str(cards_dir), 0),
-            "cards folder not found; pass the folder that holds your YAML files with --cards",
-        )
-        problems.raise_if_any()
-    files = find_card_files(cards_dir)
-    if not files:
-        problems.add(
-            Location(str(cards_dir), 0),
-            "no .yaml files in the cards folder; add one (see docs/format.md)",
-        )
+    files = card_files(cards_dir)
     loaded = []
     for path in files:
         relative = path.relative_to(cards_dir).as_posix()

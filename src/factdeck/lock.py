@@ -15,16 +15,19 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from .atomic import write_bytes_atomically
 from .errors import FactdeckError, Location, Problem
+
+if TYPE_CHECKING:
+    from .generate import Note
 
 LOCK_NAME = "factdeck.lock"
 FORMAT = 1
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):  # a tuple: small, and never scanned by the garbage collector
     hash: str
     mod: int
 
@@ -42,6 +45,11 @@ def content_hash(value: object) -> str:
     """A short, stable digest of JSON-serialisable content."""
     data = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return hashlib.sha256(data.encode()).hexdigest()[:20]
+
+
+def note_digest(note: Note) -> str:
+    """What decides whether a note changed: its note type, its fields and its tags."""
+    return content_hash([note.model, note.fields, note.tags])
 
 
 def build_time() -> int:
@@ -65,14 +73,13 @@ def stamp(
 ) -> dict[str, Entry]:
     """(key, hash) pairs → entries: unchanged content keeps its time; changed content gets a time
     strictly later than before, even when two builds fall in the same second."""
-    entries = {}
-    for key, digest in current:
-        old = previous.get(key)
-        if old is not None and old.hash == digest:
-            entries[key] = old
-        else:
-            entries[key] = Entry(digest, max(now, old.mod + 1) if old else now)
-    return entries
+    return {key: stamp_one(previous.get(key), digest, now) for key, digest in current}
+
+
+def stamp_one(old: Entry | None, digest: str, now: int) -> Entry:
+    if old is not None and old.hash == digest:
+        return old
+    return Entry(digest, max(now, old.mod + 1) if old else now)
 
 
 def read_lock(path: Path) -> Lock:
@@ -134,16 +141,13 @@ def write_lock(path: Path, lock: Lock) -> None:
 
 
 def relock(
-    notes: Iterable[tuple[str, object]],
-    notetypes: Iterable[tuple[str, object]],
+    notes: Iterable[tuple[str, str]],
+    notetypes: Iterable[tuple[str, str]],
     previous: Lock,
     now: int,
 ) -> Lock:
-    """The lock for this build: notes and note types given as (key, content) pairs."""
-    return Lock(
-        stamp(((key, content_hash(c)) for key, c in notes), previous.notes, now),
-        stamp(((key, content_hash(c)) for key, c in notetypes), previous.notetypes, now),
-    )
+    """The lock for this build, from (key, digest) pairs of its notes and note types."""
+    return Lock(stamp(notes, previous.notes, now), stamp(notetypes, previous.notetypes, now))
 
 
 def changed_keys(old: Lock, new: Lock) -> list[str]:

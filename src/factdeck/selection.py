@@ -60,21 +60,18 @@ def tag_matches(pattern: str, tag: str) -> bool:
     return fnmatch.fnmatchcase(tag, pattern) or fnmatch.fnmatchcase(tag, pattern + "::*")
 
 
-def _any_tag(patterns: Iterable[str], tags: Iterable[str]) -> bool:
-    return any(tag_matches(p, t) for p in patterns for t in tags)
+@dataclass(frozen=True)
+class FactKey:
+    """What filters look at: a fact's id, kind, file and tags."""
 
+    id: str
+    kind: str
+    file: str
+    tags: tuple[str, ...]
 
-def fact_matches(fact: Fact, selection: Selection) -> bool:
-    tags = note_tags(fact)
-    if selection.exclude_tags and _any_tag(selection.exclude_tags, tags):
-        return False
-    checks: list[tuple[tuple[str, ...], Callable[[str], bool]]] = [
-        (selection.tags, lambda p: any(tag_matches(p, t) for t in tags)),
-        (selection.ids, lambda p: fnmatch.fnmatchcase(fact.id, p)),
-        (selection.files, lambda p: _file_matches(p, fact.file)),
-        (selection.kinds, lambda p: fact.kind == p),
-    ]
-    return all(any(match(p) for p in patterns) for patterns, match in checks if patterns)
+    @classmethod
+    def of(cls, fact: Fact) -> FactKey:
+        return cls(fact.id, fact.kind, fact.file, note_tags(fact))
 
 
 def _file_matches(pattern: str, relative: str) -> bool:
@@ -83,44 +80,91 @@ def _file_matches(pattern: str, relative: str) -> bool:
     )
 
 
+# How one pattern of each filter matches a fact.
+_MATCHERS: dict[str, Callable[[str, FactKey], bool]] = {
+    "tags": lambda p, f: any(tag_matches(p, t) for t in f.tags),
+    "exclude_tags": lambda p, f: any(tag_matches(p, t) for t in f.tags),
+    "ids": lambda p, f: fnmatch.fnmatchcase(f.id, p),
+    "files": lambda p, f: _file_matches(p, f.file),
+    "kinds": lambda p, f: f.kind == p,
+}
+
+
+def keeps(selection: Selection, fact: FactKey) -> bool:
+    """Exclusions win; then each filter given must match (any of its patterns)."""
+    if any(_MATCHERS["exclude_tags"](p, fact) for p in selection.exclude_tags):
+        return False
+    return all(
+        any(_MATCHERS[name](p, fact) for p in getattr(selection, name))
+        for name in ("tags", "ids", "files", "kinds")
+        if getattr(selection, name)
+    )
+
+
 def select(notes: Sequence[Note], selection: Selection) -> list[Note]:
     if selection.is_everything():
         return list(notes)
-    chosen = {n.fact.id for n in notes if fact_matches(n.fact, selection)}
+    chosen = {n.fact.id for n in notes if keeps(selection, FactKey.of(n.fact))}
     return [n for n in notes if n.fact.id in chosen]
+
+
+class SubsetCheck:
+    """Decides, fact by fact, what a subset keeps, and notes which filters matched something:
+    a filter that matches nothing, or a selection that keeps nothing, is an error."""
+
+    def __init__(self, subset: Subset) -> None:
+        self.subset = subset
+        self.everything = subset.selection.is_everything()
+        self.unmatched = {
+            (name, pattern) for name in FILTERS for pattern in getattr(subset.selection, name)
+        }
+        self.kept = False
+
+    def keeps(self, fact: FactKey) -> bool:
+        if self.everything:
+            self.kept = True
+            return True
+        for name, pattern in list(self.unmatched):
+            if _MATCHERS[name](pattern, fact):
+                self.unmatched.discard((name, pattern))
+        kept = keeps(self.subset.selection, fact)
+        self.kept = self.kept or kept
+        return kept
+
+    def problems(self) -> list[Problem]:
+        def where(name: str) -> Location:
+            option = f"--{name.replace('_', '-').rstrip('s')}"
+            return self.subset.origin.get(name, Location(option, 0))
+
+        problems = []
+        for name in FILTERS:
+            for pattern in getattr(self.subset.selection, name):
+                if name == "kinds" and pattern not in KINDS:
+                    message = f"unknown kind '{pattern}'; expected one of: {', '.join(KINDS)}"
+                elif (name, pattern) in self.unmatched:
+                    what = name.rstrip("s").replace("_", " ")
+                    message = f"{what} '{pattern}' matches no fact; check the spelling"
+                else:
+                    continue
+                problems.append(Problem(where(name), message))
+        if not problems and not self.kept:
+            problems.append(
+                Problem(
+                    self.subset.origin.get("subset", Location("selection", 0)),
+                    f"the selection ({self.subset.selection.describe()}) is empty; an empty "
+                    "deck is never built, widen the filters",
+                )
+            )
+        return problems
 
 
 def check_subset(deck: Deck, subset: Subset) -> None:
     """Every filter must match something and the selection must not be empty."""
-    problems = Problems()
-    selection = subset.selection
-
-    def where(name: str) -> Location:
-        return subset.origin.get(name, Location(f"--{name.replace('_', '-').rstrip('s')}", 0))
-
-    matchers: dict[str, Callable[[str, Fact], bool]] = {
-        "tags": lambda p, f: _any_tag([p], note_tags(f)),
-        "exclude_tags": lambda p, f: _any_tag([p], note_tags(f)),
-        "ids": lambda p, f: fnmatch.fnmatchcase(f.id, p),
-        "files": lambda p, f: _file_matches(p, f.file),
-        "kinds": lambda p, f: f.kind == p,
-    }
-    for name, matches in matchers.items():
-        for pattern in getattr(selection, name):
-            if name == "kinds" and pattern not in KINDS:
-                problems.add(
-                    where(name), f"unknown kind '{pattern}'; expected one of: {', '.join(KINDS)}"
-                )
-            elif not any(matches(pattern, fact) for fact in deck.facts):
-                what = name.rstrip("s").replace("_", " ")
-                problems.add(where(name), f"{what} '{pattern}' matches no fact; check the spelling")
-    if not problems and not any(fact_matches(f, selection) for f in deck.facts):
-        problems.add(
-            subset.origin.get("subset", Location("selection", 0)),
-            f"the selection ({selection.describe()}) is empty; an empty deck is never built, "
-            "widen the filters",
-        )
-    problems.raise_if_any()
+    check = SubsetCheck(subset)
+    for fact in deck.facts:
+        check.keeps(FactKey.of(fact))
+    if problems := check.problems():
+        raise FactdeckError(problems)
 
 
 def recipe_paths(paths: Iterable[Path]) -> list[Path]:

@@ -573,7 +573,7 @@ def _fact(
     problems_before = len(reader.problems.items)
     fact_id = reader.slug("id")
     reader.fact_id = fact_id
-    if fact_id is not None and not claim_id(seen, fact_id, reader.at("id"), reader.problems):
+    if fact_id is not None and not claim_id(seen, fact_id, reader.at(), reader.problems):
         return None
     kind = reader.text("kind", required=True)
     if kind is not None and kind not in KINDS:
