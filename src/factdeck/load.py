@@ -34,12 +34,14 @@ _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _BOOL, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
+_PLAIN_VALUES: dict[str, dict[str, Any]] = {
+    _BOOL: {**dict.fromkeys(["true", "True", "TRUE"], True)}
+    | {**dict.fromkeys(["false", "False", "FALSE"], False)},
+    _NULL: {"~": None, "null": None, "Null": None, "NULL": None, "": None},
+}
 # YAML 1.1 reads `no`, `on`, `1.10` and `2025-05-05` as booleans, numbers and dates; on a card
 # that silently changes what a student reads, so only true/false/null are resolved.
-_PLAIN_TAGS = {
-    **dict.fromkeys(["true", "True", "TRUE", "false", "False", "FALSE"], _BOOL),
-    **dict.fromkeys(["~", "null", "Null", "NULL", ""], _NULL),
-}
+_PLAIN_TAGS = {value: tag for tag, values in _PLAIN_VALUES.items() for value in values}
 
 
 class YamlMap(dict[Any, Any]):
@@ -83,13 +85,38 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
         return _MAP if kind is MappingNode else _SEQ
 
 
+def _value(loader: _Loader, node: Node) -> Any:
+    """A node → its value. The common cases (text, true/false/null, untagged mappings and lists)
+    are built here directly, several times faster than PyYAML's general constructor, which
+    handles the rest (explicit tags) with its own messages. Nesting is bounded before this."""
+    kind = node.__class__
+    if kind is ScalarNode:
+        if node.tag == _STR:
+            return node.value
+        if node.tag in _PLAIN_VALUES and node.value in _PLAIN_VALUES[node.tag]:
+            return _PLAIN_VALUES[node.tag][node.value]
+    elif kind is MappingNode and node.tag == _MAP:
+        data = YamlMap(node.start_mark.line + 1)
+        _fill_map(loader, data, node)  # type: ignore[arg-type]
+        return data
+    elif kind is SequenceNode and node.tag == _SEQ:
+        items = YamlList(node.start_mark.line + 1)
+        _fill_seq(loader, items, node)  # type: ignore[arg-type]
+        return items
+    return loader.construct_object(node, deep=True)
+
+
 def _construct_map(loader: _Loader, node: MappingNode) -> Iterator[YamlMap]:
     if not isinstance(node, MappingNode):  # `!!map text`
         raise ConstructorError(None, None, f"expected a mapping for {node.tag}", node.start_mark)
     data = YamlMap(node.start_mark.line + 1)
     yield data
+    _fill_map(loader, data, node)
+
+
+def _fill_map(loader: _Loader, data: YamlMap, node: MappingNode) -> None:
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _value(loader, key_node)
         line = key_node.start_mark.line + 1
         if not isinstance(key, str):
             loader.problems.append(
@@ -105,7 +132,7 @@ def _construct_map(loader: _Loader, node: MappingNode) -> Iterator[YamlMap]:
                 )
             )
             continue
-        data[key] = loader.construct_object(value_node, deep=True)
+        data[key] = _value(loader, value_node)
         data.key_lines[key] = line
 
 
@@ -114,8 +141,12 @@ def _construct_seq(loader: _Loader, node: SequenceNode) -> Iterator[YamlList]:
         raise ConstructorError(None, None, f"expected a list for {node.tag}", node.start_mark)
     data = YamlList(node.start_mark.line + 1)
     yield data
+    _fill_seq(loader, data, node)
+
+
+def _fill_seq(loader: _Loader, data: YamlList, node: SequenceNode) -> None:
     for child in node.value:
-        data.append(loader.construct_object(child, deep=True))
+        data.append(_value(loader, child))
         data.item_lines.append(child.start_mark.line + 1)
 
 
@@ -240,7 +271,7 @@ def parse_file(raw: bytes, shown: str, relative: str) -> LoadedFile | list[Probl
         if node is not None:
             if _ANCHOR.search(text) and (message := _expansion_problem(node)) is not None:
                 return fail(node.start_mark.line + 1, message)
-            data = loader.construct_document(node)
+            data = _value(loader, node)
         else:
             data = None
     except yaml.MarkedYAMLError as error:

@@ -14,6 +14,8 @@ _TAG = re.compile(r"<[^>]*>")
 
 def to_html(text: str) -> str:
     """Escape text, then apply **bold**, *italic* and line breaks."""
+    if not _SPECIAL.search(text):  # most text: nothing to escape, mark up or break
+        return text.strip()
     escaped = html.escape(text.strip(), quote=False)
     if "*" in escaped:  # most text has no markup: skip the two searches
         escaped = _ITALIC.sub(r"<i>\1</i>", _BOLD.sub(r"<b>\1</b>", escaped))
@@ -22,11 +24,15 @@ def to_html(text: str) -> str:
 
 # Characters that take no room on screen: zero-width spaces and joiners, soft hyphens, direction
 # marks (all of Unicode category Cf), and a few letters and symbols that are drawn blank.
+_SHOWS = re.compile(r"[A-Za-z0-9]")
+_SPECIAL = re.compile(r"[<>&*\r\n]")
 _BLANK = {"\u115f", "\u1160", "\u2800", "\u3164", "\uffa0", "\u034f"}
 
 
 def is_blank(text: str) -> bool:
     """True if text shows nothing: only whitespace and invisible characters."""
+    if _SHOWS.search(text):  # a letter or digit of the Latin alphabet: the usual, quick answer
+        return False
     return all(c.isspace() or c in _BLANK or unicodedata.category(c) == "Cf" for c in text)
 
 
