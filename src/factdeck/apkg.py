@@ -207,13 +207,12 @@ class PackageWriter:
     """Streams notes into a temporary collection; `finish` zips it over the output in one step,
     so the output is never half-written and a failed build leaves it untouched."""
 
-    def __init__(self, output: Path, deck: PackageDeck, subdecks: bool) -> None:
+    def __init__(self, output: Path, deck: PackageDeck, subdecks: bool, base_id: int) -> None:
         self.output = output
         self.deck = deck
         self.subdecks = subdecks
-        self.notes = self.cards = 0
-        self.facts: set[str] = set()
-        self.files: set[str] = set()
+        self.notes = self.cards = self.facts = self.files = 0
+        self._base = base_id
         self._decks: dict[str, int] = {}  # subdeck → deck id, for the decks this package uses
         self._models: set[Model] = set()
         self._newest = _CREATED
@@ -228,37 +227,48 @@ class PackageWriter:
             self._connection.executescript(APKG_COL)
             self._connection.execute("BEGIN")
 
-    def add(
+    def add_file(
         self,
-        fact: FactRow,
         file: str,
-        note: NoteRow,
-        mod: int,
+        records: FileRecords,
+        keeps: Sequence[bool],
+        mods: Sequence[int],
         *,
-        note_id: int,
+        position: int,
         card_id: int,
-        due: int,
     ) -> None:
-        """One note; its cards get ids card_id, card_id + 1, …; due is its authored position."""
-        deck_name = f"{self.deck.name}::{fact.subdeck}" if self.subdecks else self.deck.name
-        did = self._decks.get(deck_name) or self._decks.setdefault(deck_name, deck_id(deck_name))
-        self._note_rows.append(
-            (note_id, note.guid, NOTETYPE_IDS[note.model], mod, -1, note.tags, note.fields,
-             note.sort_field, note.checksum, 0, "")
-        )  # fmt: skip
-        for offset, ord_ in enumerate(note.ords):
-            # due = authored position: new cards are studied in curriculum order.
-            self._card_rows.append(
-                (card_id + offset, note_id, did, ord_, mod, -1, 0, 0, due, 0, 0, 0, 0, 0, 0, 0,
-                 0, "")
-            )  # fmt: skip
-        self._models.add(note.model)
-        self._newest = max(self._newest, mod)
-        self.notes += 1
-        self.cards += len(note.ords)
-        self.facts.add(fact.id)
-        self.files.add(file)
-        if len(self._note_rows) >= _FLUSH_ROWS:
+        """A file's notes whose fact this package keeps. Ids and order count every note of
+        the deck: the n-th note has id `base + n` and due position n whatever the subset, and
+        its cards the next card ids, so a subset's notes are the full deck's notes."""
+        dids = []
+        for fact in records.facts:
+            name = f"{self.deck.name}::{fact.subdeck}" if self.subdecks else self.deck.name
+            dids.append(self._decks.get(name) or self._decks.setdefault(name, deck_id(name)))
+        note_rows, card_rows = self._note_rows, self._card_rows
+        for note, mod in zip(records.notes, mods, strict=True):
+            if keeps[note.fact]:
+                note_id, did = self._base + position, dids[note.fact]
+                note_rows.append(
+                    (note_id, note.guid, NOTETYPE_IDS[note.model], mod, -1, note.tags,
+                     note.fields, note.sort_field, note.checksum, 0, "")
+                )  # fmt: skip
+                for offset, ord_ in enumerate(note.ords):
+                    # due = authored position: new cards are studied in curriculum order.
+                    card_rows.append(
+                        (self._base + card_id + offset, note_id, did, ord_, mod, -1, 0, 0,
+                         position, 0, 0, 0, 0, 0, 0, 0, 0, "")
+                    )  # fmt: skip
+                self._models.add(note.model)
+                self.cards += len(note.ords)
+                self.notes += 1
+            position += 1
+            card_id += len(note.ords)
+        kept = sum(keeps)
+        if kept:
+            self.facts += kept
+            self.files += 1
+            self._newest = max(self._newest, *mods)
+        if len(note_rows) >= _FLUSH_ROWS:
             self._flush()
 
     def finish(self, notetype_mods: Mapping[Model, int]) -> None:

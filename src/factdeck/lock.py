@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -118,8 +119,7 @@ def lock_bytes(lock: Lock) -> bytes:
 
     def section(entries: Mapping[str, Entry]) -> str:
         lines = [
-            f"    {json.dumps(k, ensure_ascii=False)}: "
-            f'{{"hash": "{entries[k].hash}", "mod": {entries[k].mod}}}'
+            f'    {_quoted(k)}: {{"hash": "{entries[k].hash}", "mod": {entries[k].mod}}}'
             for k in sorted(entries)
         ]
         return "{\n" + ",\n".join(lines) + "\n  }" if lines else "{}"
@@ -128,6 +128,14 @@ def lock_bytes(lock: Lock) -> bytes:
         f'{{\n  "format": {FORMAT},\n  "notetypes": {section(lock.notetypes)},\n'
         f'  "notes": {section(lock.notes)}\n}}\n'
     ).encode()
+
+
+_PLAIN_KEY = re.compile(r"^[a-z0-9:/_-]+$")
+
+
+def _quoted(key: str) -> str:
+    """A JSON string; keys are slugs and variants, which need no escaping (checked)."""
+    return f'"{key}"' if _PLAIN_KEY.match(key) else json.dumps(key, ensure_ascii=False)
 
 
 def write_lock(path: Path, lock: Lock) -> None:

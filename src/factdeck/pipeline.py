@@ -148,6 +148,7 @@ def build(
     writers: list[PackageWriter] = []
     checks = [SubsetCheck(subset) for subset in chosen]
     notes: dict[str, Entry] = {}
+    previous_notes = previous.notes
     seen: dict[str, Location] = {}
     facts = position = cards = cached = 0
     try:
@@ -161,6 +162,7 @@ def build(
                         subset.output or Path("dist") / f"{info.namespace}.apkg",
                         PackageDeck(subset.deck_name or info.name, description),
                         subdecks,
+                        base_id,
                     )
                 )
             for index, path in enumerate(paths):
@@ -185,23 +187,24 @@ def build(
                 if problems:
                     continue  # keep checking the other files; nothing will be written
                 keys = [FactKey(f.id, f.kind, relative[index], f.tags) for f in records.facts]
-                kept = [[check.keeps(key) for key in keys] for check in checks]
+                mods = []
                 for note in records.notes:
-                    old = previous.notes.get(note.key)
-                    entry = notes[note.key] = stamp_one(old, note.digest, now)
-                    position += 1
-                    for writer, keeps in zip(writers, kept, strict=True):
-                        if keeps[note.fact]:
-                            writer.add(
-                                records.facts[note.fact],
-                                relative[index],
-                                note,
-                                entry.mod,
-                                note_id=base_id + position,
-                                card_id=base_id + cards + 1,
-                                due=position,
-                            )
-                    cards += len(note.ords)
+                    entry = notes[note.key] = stamp_one(
+                        previous_notes.get(note.key), note.digest, now
+                    )
+                    mods.append(entry.mod)
+                for writer, check in zip(writers, checks, strict=True):
+                    keeps = [check.keeps(key) for key in keys]
+                    writer.add_file(
+                        relative[index],
+                        records,
+                        keeps,
+                        mods,
+                        position=position + 1,
+                        card_id=cards + 1,
+                    )
+                position += len(records.notes)
+                cards += sum(len(note.ords) for note in records.notes)
                 if progress:
                     progress(index + 1, len(paths))
 
@@ -223,8 +226,7 @@ def build(
     if cache:
         build_cache.prune()
     results = [
-        BuildResult(w.output, w.deck.name, len(w.facts), w.notes, w.cards, len(w.files))
-        for w in writers
+        BuildResult(w.output, w.deck.name, w.facts, w.notes, w.cards, w.files) for w in writers
     ]
     return BuildReport(results, lock_updated=lock != previous, files=len(paths), cached=cached)
 

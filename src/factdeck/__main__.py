@@ -1,0 +1,5 @@
+"""`python -m factdeck` is the `factdeck` command."""
+
+from .cli import main
+
+main()
