@@ -17,7 +17,9 @@ def build(run, name: str, *extra: str) -> str:  # type: ignore[no-untyped-def]
     return str(result.output.splitlines()[-1])
 
 
-def test_rebuild_reuses_every_unchanged_file_and_gives_the_same_bytes(run, mini_cards: Path) -> None:
+def test_rebuild_reuses_every_unchanged_file_and_gives_the_same_bytes(
+    run, mini_cards: Path
+) -> None:
     """A second build takes every file from the cache and writes identical bytes."""
     first = build(run, "a.apkg")
     assert "unchanged" not in first
@@ -29,7 +31,10 @@ def test_rebuild_reuses_every_unchanged_file_and_gives_the_same_bytes(run, mini_
 
 def test_editing_one_file_recompiles_only_that_file(run, mini_cards: Path) -> None:
     """After an edit, the edited file is compiled again and the others come from the cache."""
-    write(mini_cards / "20-more.yaml", "source: article\nfacts:\n  - id: more\n    kind: qa\n    question: q?\n    answer: a\n")
+    write(
+        mini_cards / "20-more.yaml",
+        "source: article\nfacts:\n  - id: more\n    kind: qa\n    question: q?\n    answer: a\n",
+    )
     build(run, "a.apkg")
     more = mini_cards / "20-more.yaml"
     more.write_text(more.read_text().replace("answer: a", "answer: b"))
@@ -104,7 +109,10 @@ def test_old_entries_are_pruned(run, mini_cards: Path) -> None:
 def test_errors_are_reported_from_cached_files_too(run, mini_cards: Path) -> None:
     """A duplicate id between a cached file and a new one is still found."""
     build(run, "a.apkg")
-    write(mini_cards / "20-dup.yaml", "source: article\nfacts:\n  - id: chordoma\n    kind: qa\n    question: q?\n    answer: a\n")
+    write(
+        mini_cards / "20-dup.yaml",
+        "source: article\nfacts:\n  - id: chordoma\n    kind: qa\n    question: q?\n    answer: a\n",
+    )
     result = run("build", "--cards", "cards", "-o", "b.apkg")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (

@@ -121,7 +121,7 @@ def test_disk_full_while_writing_keeps_the_old_package(  # type: ignore[no-untyp
     def full(*args: Any, **kwargs: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(factdeck.apkg, "_add_to_zip", full)
+    monkeypatch.setattr(factdeck.apkg, "write_zip", full)
     result = run("build", "--cards", "cards", "-o", output)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
@@ -151,8 +151,8 @@ def interrupt_on_call(
 POINTS = [
     ("factdeck.apkg", "deck_id"),  # while notes stream into the temporary collection
     ("factdeck.apkg", "notetype_json"),  # while the collection is finished
-    ("factdeck.apkg", "_add_to_zip"),
-    ("factdeck.apkg", "_zip_info"),
+    ("factdeck.apkg", "write_zip"),
+    ("factdeck.archive", "_deflate"),  # on a worker thread: the interrupt reaches the build
     ("os", "fsync"),
     ("os", "chmod"),
     ("os", "replace"),
@@ -378,10 +378,10 @@ def test_lock_that_cannot_be_written_is_a_message(
     """A lock-file write failure says what happened (the .apkg is written), no traceback."""
     import factdeck.lock
 
-    def refuse(path: Path, data: bytes) -> None:
+    def refuse(path: Path) -> None:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(factdeck.lock, "write_bytes_atomically", refuse)
+    monkeypatch.setattr(factdeck.lock, "atomic_path", refuse)
     result = run("build", "--cards", "cards", "-o", "deck.apkg")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (

@@ -11,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import queue
+import re
 import shutil
 import sqlite3
 import tempfile
-import zipfile
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ import genanki
 from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
+from .archive import write_zip
 from .atomic import atomic_path
 from .errors import FactdeckError, Location, Problem
 from .facts import Fact
@@ -95,7 +98,6 @@ hr#answer { border: 0; border-top: 1px solid var(--fd-line); margin: 0.9em 0; }
 .fd-id { font-family: ui-monospace, Menlo, Consolas, monospace; opacity: 0.7; }
 """
 
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # pinned: zip entries otherwise carry the build's clock
 _CREATED = 1_600_000_000  # collection creation time in the package; Anki ignores it on import
 
 
@@ -200,7 +202,52 @@ def pack(facts: Sequence[Fact], notes: Sequence[Note], namespace: str) -> FileRe
     return FileRecords(fact_rows, note_rows)
 
 
+# genanki's schema, with its indexes built once after the rows are in: maintaining them row by
+# row (the checksum index is in random order) costs more than inserting the rows themselves.
+_INDEXES = re.findall(r"CREATE INDEX[^;]*;", APKG_SCHEMA)
+_TABLES = re.sub(r"CREATE INDEX[^;]*;", "", APKG_SCHEMA)
 _FLUSH_ROWS = 5_000  # rows held before they go to SQLite: memory stays flat at any deck size
+
+
+class _Inserter:
+    """Runs the INSERTs on a second thread. SQLite works without holding Python's GIL, so the
+    rows of one file are stored while the next file's rows are prepared: a big deck is built
+    on two cores. Batches are stored in the order given, so the output does not change."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._queue: queue.Queue[tuple[list[Any], list[Any]] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(connection,), daemon=True)
+        self._thread.start()
+
+    def put(self, note_rows: list[Any], card_rows: list[Any]) -> None:
+        self._raise_error()
+        self._queue.put((note_rows, card_rows))
+
+    def close(self) -> None:
+        """Wait until every batch is stored; raise what went wrong, if anything did."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self._raise_error()
+
+    def _run(self, connection: sqlite3.Connection) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._error is None:  # after an error, only drain the queue
+                try:
+                    connection.executemany(
+                        "INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)", batch[0]
+                    )
+                    connection.executemany(
+                        "INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch[1]
+                    )
+                except BaseException as error:  # handed to the building thread
+                    self._error = error
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
 
 class PackageWriter:
@@ -221,11 +268,15 @@ class PackageWriter:
         self._workdir = Path(tempfile.mkdtemp(prefix="factdeck-"))
         self._database = self._workdir / "collection.anki2"
         with self._writing():
-            self._connection = sqlite3.connect(self._database, isolation_level=None)
+            # Used by one thread at a time: the inserter while notes stream, then this one.
+            self._connection = sqlite3.connect(
+                self._database, isolation_level=None, check_same_thread=False
+            )
             self._connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
-            self._connection.executescript(APKG_SCHEMA)
+            self._connection.executescript(_TABLES)
             self._connection.executescript(APKG_COL)
             self._connection.execute("BEGIN")
+        self._inserter = _Inserter(self._connection)
 
     def add_file(
         self,
@@ -274,6 +325,9 @@ class PackageWriter:
     def finish(self, notetype_mods: Mapping[Model, int]) -> None:
         with self._writing():
             self._flush()
+            self._inserter.close()
+            for index in _INDEXES:  # (executescript would end the transaction)
+                self._connection.execute(index)
             newest = max([self._newest, *notetype_mods.values()])
             decks = json.loads(self._connection.execute("SELECT decks FROM col").fetchone()[0])
             names = {self.deck.name, *self._decks}
@@ -297,30 +351,22 @@ class PackageWriter:
             )
             self._connection.execute("COMMIT")
             self._connection.close()
-            with (
-                atomic_path(self.output) as temporary,
-                zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as package,
-            ):
-                _add_to_zip(package, "collection.anki2", self._database)
-                package.writestr(_zip_info("media"), "{}")
+            with atomic_path(self.output) as temporary:
+                write_zip(temporary, [("collection.anki2", self._database), ("media", b"{}")])
         self.discard()
 
     def discard(self) -> None:
         """Drop the temporary collection (after finish, or instead of it)."""
+        with contextlib.suppress(sqlite3.Error, AttributeError):
+            self._inserter.close()
         with contextlib.suppress(sqlite3.Error, AttributeError):
             self._connection.close()
         shutil.rmtree(self._workdir, ignore_errors=True)
 
     def _flush(self) -> None:
         with self._writing():
-            self._connection.executemany(
-                "INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)", self._note_rows
-            )
-            self._connection.executemany(
-                "INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self._card_rows
-            )
-        self._note_rows.clear()
-        self._card_rows.clear()
+            self._inserter.put(self._note_rows, self._card_rows)
+        self._note_rows, self._card_rows = [], []
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -337,16 +383,3 @@ class PackageWriter:
             )
             self.discard()
             raise FactdeckError([Problem(Location(str(self.output), 0), message)]) from error
-
-
-def _zip_info(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.create_system = 3
-    info.external_attr = 0o644 << 16
-    return info
-
-
-def _add_to_zip(package: zipfile.ZipFile, name: str, path: Path) -> None:
-    with open(path, "rb") as source, package.open(_zip_info(name), "w") as target:
-        shutil.copyfileobj(source, target, 1 << 20)

@@ -13,12 +13,12 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .atomic import write_bytes_atomically
+from .atomic import atomic_path
 from .errors import FactdeckError, Location, Problem
 
 if TYPE_CHECKING:
@@ -114,20 +114,27 @@ def read_lock(path: Path) -> Lock:
     )
 
 
+def lock_lines(lock: Lock) -> Iterator[str]:
+    """The lock file, line by line: one entry per line, sorted, so that a change to one fact is
+    a small diff (and a big deck's lock is written without building it in memory)."""
+
+    def section(entries: Mapping[str, Entry], last: bool) -> Iterator[str]:
+        keys = sorted(entries)
+        for i, key in enumerate(keys):
+            entry = entries[key]
+            comma = "," if i < len(keys) - 1 else ""
+            yield f'    {_quoted(key)}: {{"hash": "{entry.hash}", "mod": {entry.mod}}}{comma}\n'
+        yield "  }\n" if last else "  },\n"
+
+    yield f'{{\n  "format": {FORMAT},\n  "notetypes": {{\n'
+    yield from section(lock.notetypes, last=False)
+    yield '  "notes": {\n'
+    yield from section(lock.notes, last=True)
+    yield "}\n"
+
+
 def lock_bytes(lock: Lock) -> bytes:
-    """One entry per line, sorted, so that a change to one fact is a small diff."""
-
-    def section(entries: Mapping[str, Entry]) -> str:
-        lines = [
-            f'    {_quoted(k)}: {{"hash": "{entries[k].hash}", "mod": {entries[k].mod}}}'
-            for k in sorted(entries)
-        ]
-        return "{\n" + ",\n".join(lines) + "\n  }" if lines else "{}"
-
-    return (
-        f'{{\n  "format": {FORMAT},\n  "notetypes": {section(lock.notetypes)},\n'
-        f'  "notes": {section(lock.notes)}\n}}\n'
-    ).encode()
+    return "".join(lock_lines(lock)).encode()
 
 
 _PLAIN_KEY = re.compile(r"^[a-z0-9:/_-]+$")
@@ -140,7 +147,8 @@ def _quoted(key: str) -> str:
 
 def write_lock(path: Path, lock: Lock) -> None:
     try:
-        write_bytes_atomically(path, lock_bytes(lock))
+        with atomic_path(path) as temporary, open(temporary, "w", encoding="utf-8") as out:
+            out.writelines(lock_lines(lock))
     except OSError as error:
         reason = error.strerror or str(error)
         message = (

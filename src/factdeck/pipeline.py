@@ -259,12 +259,20 @@ def _definitions(
         raw = read_bytes(path, shown[index])
         if isinstance(raw, list):
             continue  # reported in the second pass
-        if _DEFINES.search(raw) or not _BLOCK_KEY.search(raw):
+        if _may_define(raw) or not _BLOCK_KEY.search(raw):
             loaded = parse_file(raw, shown[index], relative[index])
             if isinstance(loaded, LoadedFile):
                 preloaded[index] = loaded
     definitions = read_definitions(list(preloaded.values()), shown[0], problems)
     return definitions, preloaded
+
+
+def _may_define(raw: bytes) -> bool:
+    # bytes.find first: a multi-line regular expression over every byte of a big deck is slow
+    needles = [q + word for word in (b"deck", b"sources", b"types") for q in (b"", b'"', b"'")]
+    if not any(raw.startswith(n) or b"\n" + n in raw for n in needles):
+        return False
+    return bool(_DEFINES.search(raw))
 
 
 def _context(definitions: Definitions, code: str) -> str:
