@@ -247,3 +247,32 @@ def test_studied_subset_then_full_deck_then_subset_again(
     assert log.counts()["new"] == log.counts()["updated"] == 0
     assert notes_by_guid(col) == after
     assert ours(col) == FACTDECK_NOTETYPES
+
+
+def test_a_large_generated_deck_imports(
+    tmp_path: Path, col: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A generated deck of 2,000 facts (every kind) builds and imports; its cards render."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    cards = tmp_path / "large"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "generate_corpus.py"), "--facts", "2000",
+         "--out", str(cards), "--seed", "7"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    from factdeck.pipeline import build
+
+    monkeypatch.chdir(tmp_path)
+    report = build(cards_dir=cards)
+    [deck] = report.decks
+    log = import_apkg(col, deck.output)
+    assert log.counts()["new"] == deck.notes == col.note_count()
+    assert col.card_count() == deck.cards
+    notes_by_guid(col)  # raises on a duplicate GUID
+    for card_id in col.find_cards("")[::97]:  # a sample across the whole deck
+        card = col.get_card(card_id)
+        assert visible_text(render_question(col, card))
