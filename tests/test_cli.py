@@ -99,3 +99,28 @@ def test_installed_console_command(tmp_path: Path) -> None:
     result = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0
     assert "Commands:" in result.stdout
+
+
+def test_progress_bar_only_on_a_terminal_and_after_a_moment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The bar appears on a terminal once a build has run for a moment, never in a pipe."""
+    import sys
+    import time
+
+    from factdeck.cli import ProgressBar
+
+    with ProgressBar(time.perf_counter()) as quick:  # a fast build on a terminal: no bar
+        monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+        quick(1, 10)
+    assert quick.bar is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    with ProgressBar(time.perf_counter() - 5) as piped:  # a slow build into a pipe: no bar
+        piped(1, 10)
+    assert piped.bar is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with ProgressBar(time.perf_counter() - 5) as slow:  # a slow build on a terminal: a bar
+        slow(3, 10)
+        slow(10, 10)
+    assert slow.bar is not None and slow.bar.pos == 10
+    assert "compiling" in capsys.readouterr().err
