@@ -96,9 +96,6 @@ class Record:
     type: RecordType
     attributes: tuple[tuple[str, str], ...]  # in the type's attribute order
 
-    def get(self, name: str) -> str | None:
-        return dict(self.attributes).get(name)
-
 
 Body = QA | Cloze | ListBody | TableBody | Record
 

@@ -133,9 +133,6 @@ def lock_lines(lock: Lock) -> Iterator[str]:
     yield "}\n"
 
 
-def lock_bytes(lock: Lock) -> bytes:
-    return "".join(lock_lines(lock)).encode()
-
 
 _PLAIN_KEY = re.compile(r"^[a-z0-9:/_-]+$")
 
