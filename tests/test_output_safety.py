@@ -390,3 +390,31 @@ def test_lock_that_cannot_be_written_is_a_message(
         "build again"
     )
     assert Path("deck.apkg").is_file()
+
+
+def test_leftovers_of_a_killed_build_are_removed_when_old(run, mini_cards: Path) -> None:
+    """A day-old temporary file of the output (a killed build's) goes; a fresh one stays."""
+    output = Path("deck.apkg")
+    old = Path(".deck.apkg.abc123.tmp")
+    old.write_bytes(b"half a zip")
+    os.utime(old, (time.time() - 2 * 24 * 3600,) * 2)
+    fresh = Path(".deck.apkg.def456.tmp")
+    fresh.write_bytes(b"another build, still writing")
+    assert run("build", "--cards", "cards", "-o", output).exit_code == 0
+    assert not old.exists() and fresh.exists() and output.is_file()
+
+
+def test_old_working_folders_of_killed_builds_are_removed(
+    run, mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A day-old factdeck-* working folder in the temporary folder goes; a fresh one stays."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    old, fresh = scratch / "factdeck-old", scratch / "factdeck-fresh"
+    for folder in (old, fresh):
+        folder.mkdir()
+        (folder / "collection.anki2").write_bytes(b"left by a killed build")
+    os.utime(old, (time.time() - 2 * 24 * 3600,) * 2)
+    assert run("build", "--cards", "cards", "-o", "deck.apkg").exit_code == 0
+    assert not old.exists() and fresh.exists()

@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
 from .archive import write_zip
-from .atomic import atomic_path
+from .atomic import LEFTOVER_AGE, atomic_path
 from .errors import FactdeckError, Location, Problem
 from .facts import Fact
 from .generate import Model, Note, note_tags
@@ -209,6 +210,15 @@ _TABLES = re.sub(r"CREATE INDEX[^;]*;", "", APKG_SCHEMA)
 _FLUSH_ROWS = 5_000  # rows held before they go to SQLite: memory stays flat at any deck size
 
 
+def _remove_old_workdirs() -> None:
+    """Working folders that killed builds left in the temporary folder, a day old or more."""
+    cutoff = time.time() - LEFTOVER_AGE
+    for path in Path(tempfile.gettempdir()).glob("factdeck-*"):
+        with contextlib.suppress(OSError):
+            if path.is_dir() and path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+
+
 class _Inserter:
     """Runs the INSERTs on a second thread. SQLite works without holding Python's GIL, so the
     rows of one file are stored while the next file's rows are prepared: a big deck is built
@@ -265,6 +275,7 @@ class PackageWriter:
         self._newest = _CREATED
         self._note_rows: list[tuple[Any, ...]] = []
         self._card_rows: list[tuple[Any, ...]] = []
+        _remove_old_workdirs()
         self._workdir = Path(tempfile.mkdtemp(prefix="factdeck-"))
         self._database = self._workdir / "collection.anki2"
         with self._writing():

@@ -2,14 +2,18 @@
 
 The new content goes to a temporary file in the same folder, is flushed to disk, then renamed
 over the target in one step. A failure, Ctrl-C or kill before the rename leaves the target as it
-was; two builds writing the same target end with one of them complete.
+was; two builds writing the same target end with one of them complete. Only a kill leaves the
+temporary file behind; the next write of the same target removes such leftovers once they are
+old enough that no build can still be writing them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +22,7 @@ from pathlib import Path
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces `target`, else it is removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(target)
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     temporary = Path(name)
@@ -33,6 +38,18 @@ def atomic_path(target: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
+
+
+LEFTOVER_AGE = 24 * 60 * 60  # seconds: far longer than any build
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Temporary files of this target that a killed build left, a day old or more."""
+    cutoff = time.time() - LEFTOVER_AGE
+    for path in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
 
 
 def write_bytes_atomically(target: Path, data: bytes) -> None:
