@@ -133,7 +133,6 @@ def lock_lines(lock: Lock) -> Iterator[str]:
     yield "}\n"
 
 
-
 _PLAIN_KEY = re.compile(r"^[a-z0-9:/_-]+$")
 
 
