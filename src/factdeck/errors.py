@@ -59,6 +59,11 @@ class Problems:
         self.more = 0
 
     @property
+    def count(self) -> int:
+        """Every problem found, kept or only counted: whether a stage found any new ones."""
+        return len(self.items) + self.more
+
+    @property
     def full(self) -> bool:
         return len(self.items) >= self.LIMIT
 

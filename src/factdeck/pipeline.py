@@ -170,7 +170,7 @@ def build(
                 if isinstance(raw, list):
                     problems.extend(raw)
                     continue
-                key = build_cache.key(relative[index], raw)
+                key = build_cache.key(relative[index], raw) if cache else ""
                 records = build_cache.get(key) if cache else None
                 if records is not None:
                     cached += 1
@@ -240,10 +240,10 @@ def _compile_file(
     if isinstance(loaded, list):
         problems.extend(loaded)
         return None
-    before = len(problems.items) + problems.more
+    before = problems.count
     facts = file_facts(loaded, definitions, {}, problems)
     notes = generate_notes(facts, problems)
-    if len(problems.items) + problems.more != before:
+    if problems.count != before:
         return None
     assert definitions.info is not None
     return pack(facts, notes, definitions.info.namespace)

@@ -194,7 +194,7 @@ def load_recipes(paths: Iterable[Path], main_deck: str) -> list[Subset]:
             problems.extend(loaded)
             continue
         reader = Reader(loaded.data, shown, problems)
-        before = len(problems.items)
+        before = problems.count
         reader.check_keys(RECIPE_KEYS, ("name",))
         name = reader.text("name")
         filters = {key: reader.text_list(key) or () for key in FILTERS}
@@ -202,7 +202,7 @@ def load_recipes(paths: Iterable[Path], main_deck: str) -> list[Subset]:
             reader.report(None, f"a recipe needs at least one filter: {', '.join(FILTERS)}")
         deck_name = reader.text("deck_name") or (f"{main_deck}::{name}" if name else None)
         output = reader.text("output")
-        if len(problems.items) != before:
+        if problems.count != before:
             continue
         subsets.append(
             Subset(

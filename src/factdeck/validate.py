@@ -67,8 +67,13 @@ def nearest(word: str, choices: Iterable[str]) -> str | None:
 def suggest(word: str, choices: Iterable[str]) -> str:
     """'; did you mean X?' for the nearest choice, or a list of the choices."""
     options = sorted(set(choices))
-    if (close := nearest(word, options)) is not None:
+    return hint(nearest(word, options), options)
+
+
+def hint(close: str | None, options: Iterable[str]) -> str:
+    if close is not None:
         return f"; did you mean '{close}'?"
+    options = sorted(set(options))
     return f"; expected one of: {', '.join(options)}" if len(options) <= 12 else ""
 
 
@@ -128,14 +133,16 @@ class Reader:
         allowed = tuple(allowed)
         ok = True
         for key in self.data:
-            if key not in allowed and self.problems.full:
-                self.problems.more += 1  # counted only: no time spent on a suggestion
-                ok = False
-            elif key not in allowed:
-                self.report(key, f"unknown {what} '{key}'" + suggest(key, allowed))
-                if (close := nearest(key, allowed)) is not None:
-                    self.misspelt.add(close)
-                ok = False
+            if key in allowed:
+                continue
+            ok = False
+            if self.problems.full:  # past the limit problems are only counted: skip the search
+                self.report(key, f"unknown {what} '{key}'")
+                continue
+            close = nearest(key, allowed)
+            if close is not None:
+                self.misspelt.add(close)
+            self.report(key, f"unknown {what} '{key}'" + hint(close, allowed))
         for key in required:
             self.missing(key, what)
             ok = ok and key in self.data
@@ -570,7 +577,7 @@ def _fact(
     types: dict[str, RecordType],
     seen: dict[str, Location],
 ) -> Fact | None:
-    problems_before = len(reader.problems.items)
+    problems_before = reader.problems.count
     fact_id = reader.slug("id")
     reader.fact_id = fact_id
     if fact_id is not None and not claim_id(seen, fact_id, reader.at(), reader.problems):
@@ -616,7 +623,7 @@ def _fact(
             )
 
     body = _body(kind, reader, types)
-    if body is None or fact_id is None or len(reader.problems.items) != problems_before:
+    if body is None or fact_id is None or reader.problems.count != problems_before:
         return None
     assert fact_sources is not None
     return Fact(
