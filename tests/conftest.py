@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import shutil
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from click.testing import CliRunner, Result
@@ -13,6 +16,16 @@ from factdeck.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
 CARDS = ROOT / "cards"
+
+
+def require(module: str) -> ModuleType:
+    """An optional test package (the `test` extras): without it the tests that need it are
+    skipped, with the reason, unless FACTDECK_STRICT is set (as CI does), where it fails."""
+    if os.environ.get("FACTDECK_STRICT"):
+        return importlib.import_module(module)
+    return pytest.importorskip(
+        module, reason=f"{module} is in the test extras: pip install -e '.[test]'"
+    )
 
 
 @pytest.fixture

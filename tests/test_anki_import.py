@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from anki_client import (
+from conftest import CARDS, require, write
+from factdeck.markup import visible_text
+
+require("anki")  # the real client: skipped with the reason without it, unless FACTDECK_STRICT
+
+from anki_client import (  # noqa: E402
     deck_names,
     edit_note,
     import_apkg,
@@ -25,10 +30,8 @@ from anki_client import (
     revlog_count,
     study_all,
 )
-from conftest import CARDS, write
-from factdeck.markup import visible_text
 
-from anki.collection import Collection  # isort: skip
+from anki.collection import Collection  # noqa: E402  # isort: skip
 
 FACTDECK_NOTETYPES = ["factdeck Cloze", "factdeck Q&A"]
 
@@ -148,9 +151,9 @@ def test_changed_css_updates_the_note_type_in_place(
     """A new template/CSS gets a newer note-type time, so Anki updates it without a 'factdeck Q&A+'."""
     run("build", "--cards", "cards", "-o", "v1.apkg")
     import_apkg(col, Path("v1.apkg"))
-    import factdeck.apkg as apkg
+    import factdeck.notetypes as notetypes
 
-    monkeypatch.setattr(apkg, "CSS", apkg.CSS + "\n.fd-new-rule { color: red; }\n")
+    monkeypatch.setattr(notetypes, "CSS", notetypes.CSS + "\n.fd-new-rule { color: red; }\n")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000900")
     run("build", "--cards", "cards", "-o", "v2.apkg")
     import_apkg(col, Path("v2.apkg"))
@@ -249,6 +252,7 @@ def test_studied_subset_then_full_deck_then_subset_again(
     assert ours(col) == FACTDECK_NOTETYPES
 
 
+@pytest.mark.slow
 def test_a_large_generated_deck_imports(
     tmp_path: Path, col: Collection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -264,7 +268,7 @@ def test_a_large_generated_deck_imports(
          "--out", str(cards), "--seed", "7"],
         check=True, capture_output=True,
     )  # fmt: skip
-    from factdeck.pipeline import build
+    from factdeck import build
 
     monkeypatch.chdir(tmp_path)
     report = build(cards_dir=cards)

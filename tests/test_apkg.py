@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from factdeck.apkg import NOTETYPE_IDS, deck_id
+from factdeck.apkg import deck_id
 from factdeck.lock import read_lock
+from factdeck.notetypes import NOTETYPE_IDS
 
 
 def rows(apkg: Path, tmp_path: Path, query: str) -> list[tuple]:  # type: ignore[type-arg]

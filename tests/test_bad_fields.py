@@ -583,7 +583,7 @@ def test_bad_input_reports_path_line_and_fix(
 
 def test_markup_only_question_shows_its_characters(mini_cards: Path) -> None:
     """`** **` and `<br>` are not markup that renders to nothing: the front shows them as typed."""
-    from factdeck.pipeline import compile_cards
+    from factdeck import compile_deck
 
     write(
         mini_cards / "20-text.yaml",
@@ -591,18 +591,19 @@ def test_markup_only_question_shows_its_characters(mini_cards: Path) -> None:
         "  - id: b\n    kind: qa\n    question: '<br>'\n    answer: x\n"
         "  - id: c\n    kind: qa\n    question: '&nbsp;'\n    answer: x\n",
     )
-    fronts = {n.fact.id: n.front for n in compile_cards(mini_cards).notes if n.fact.id in "abc"}
+    notes = compile_deck(mini_cards).notes()
+    fronts = {n.fact.id: n.note.sort_field for n in notes if n.fact.id in "abc"}
     assert fronts == {"a": "** **", "b": "<br>", "c": "&nbsp;"}
 
 
 def test_every_built_note_has_a_visible_front_and_cloze_cards_a_deletion(mini_cards: Path) -> None:
     """On the fixture deck, every note shows something, and every cloze number makes a card."""
+    from factdeck import compile_deck
     from factdeck.cloze import parse_cloze
     from factdeck.markup import is_blank
-    from factdeck.pipeline import compile_cards
 
-    for note in compile_cards(mini_cards).notes:
-        assert not is_blank(note.front)
+    for _, _, note in compile_deck(mini_cards).notes():
+        assert not is_blank(note.sort_field)
         if note.model == "cloze":
             assert note.ords == tuple(sorted({d.number - 1 for d in parse_cloze(note.fields[0])}))
             assert note.ords
@@ -617,9 +618,9 @@ CHECK = textwrap.dedent(
     import sys
     from pathlib import Path
     from factdeck.errors import FactdeckError
-    from factdeck.pipeline import compile_cards
+    from factdeck import compile_deck
     try:
-        compile_cards(Path(sys.argv[1]))
+        compile_deck(Path(sys.argv[1]))
     except FactdeckError as error:
         print(str(error).splitlines()[0])
         sys.exit(1)

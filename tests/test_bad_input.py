@@ -358,8 +358,8 @@ def test_yes_no_and_numbers_stay_text(run, mini_cards: Path) -> None:
         FACT + "  - id: a\n    kind: qa\n    question: Is it reversible?\n    answer: no\n"
         "  - id: b\n    kind: qa\n    question: Version?\n    answer: 1.10\n",
     )
-    from factdeck.pipeline import compile_cards
+    from factdeck import compile_deck
 
-    compiled = compile_cards(mini_cards)
-    answers = {n.fact.id: n.fields[1] for n in compiled.notes if n.fact.id in "ab"}
+    notes = compile_deck(mini_cards).notes()
+    answers = {n.fact.id: n.note.fields[1] for n in notes if n.fact.id in "ab"}
     assert answers == {"a": "no", "b": "1.10"}

@@ -73,9 +73,9 @@ def test_a_changed_definition_invalidates_every_entry(run, mini_cards: Path) -> 
     deck = mini_cards / "deck.yaml"
     deck.write_text(deck.read_text().replace("Example article", "Renamed article"))
     assert "unchanged" not in build(run, "b.apkg")
-    from factdeck.pipeline import compile_cards
+    from factdeck import compile_deck
 
-    fronts = [n.fields[-1] for n in compile_cards(mini_cards).notes]
+    fronts = [n.note.fields[-1] for n in compile_deck(mini_cards).notes()]
     assert any("Renamed article" in source for source in fronts)
     build(run, "c.apkg", "--no-cache")
     build(run, "d.apkg")

@@ -7,6 +7,7 @@ the content guide are checked here on every note, not only by review.
 from __future__ import annotations
 
 import re
+import shutil
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
@@ -14,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import CARDS, ROOT
-from factdeck.generate import Note, cloze_answers
+from factdeck import CompiledDeck, DeckNote, compile_deck
+from factdeck.cloze import parse_cloze
 from factdeck.markup import visible_text
-from factdeck.pipeline import Compiled, compile_cards
 from factdeck.report import front_text
 
 MAX_CLOZE_WORDS = 6
@@ -28,35 +29,34 @@ META_LEVEL = re.compile(r"^[a-z0-9_-]+$")  # meta::source::<source key>, keys ar
 
 
 @cache
-def deck() -> Compiled:
-    return compile_cards(CARDS)
+def deck() -> CompiledDeck:
+    return compile_deck(CARDS)
 
 
-def notes() -> list[Note]:
-    return deck().notes
+def notes() -> list[DeckNote]:
+    return deck().notes()
 
 
-def all_text(note: Note) -> str:
-    return " ".join(visible_text(field) for field in note.fields[:-1])  # without the source
+def all_text(entry: DeckNote) -> str:
+    return " ".join(visible_text(field) for field in entry.note.fields[:-1])  # not the source
 
 
-def taught(note: Note) -> str:
+def taught(entry: DeckNote) -> str:
     """What the card asks and answers (the front, and a Q&A's back), without Extra."""
+    note = entry.note
     fields = note.fields[:2] if note.model == "qa" else note.fields[:1]
     return " ".join(visible_text(field) for field in fields)
 
 
 def test_the_deck_is_the_full_deck() -> None:
-    """Several hundred notes, every fact kind used, every file a topic."""
-    compiled = deck()
-    assert len(compiled.notes) >= 400
-    assert {f.kind for f in compiled.deck.facts} == {"qa", "cloze", "list", "table", "record"}
-    assert all(f.topic for f in compiled.deck.facts)
+    """Several hundred notes, every fact kind used."""
+    assert len(notes()) >= 400
+    assert {fact.kind for _, fact in deck().facts()} == {"qa", "cloze", "list", "table", "record"}
 
 
 def test_every_fact_has_a_foramen_tag_and_taxonomy_tags_only() -> None:
     """Each note has a foramen:: tag; tags are lower-case snake_case, at most 5 levels."""
-    for note in notes():
+    for _, _, note in notes():
         assert any(t.startswith("foramen::") for t in note.tags), note.key
         for tag in note.tags:
             levels = tag.split("::")
@@ -69,19 +69,19 @@ def test_every_fact_has_a_foramen_tag_and_taxonomy_tags_only() -> None:
 
 
 def test_every_fact_cites_an_article_or_a_reference_that_resolves() -> None:
-    """Sources resolve (validation) and every source with a URL links to it."""
-    for fact in deck().deck.facts:
+    """Sources resolve (validation) and every reference links to it."""
+    for _, fact in deck().facts():
         assert fact.sources, fact.id
-    for source in deck().deck.sources:
+    for source in deck().sources.values():
         assert source.kind == "article" or source.url, source.key
 
 
 def test_corrections_carry_a_reason_and_a_reference() -> None:
     """dubious and corrected facts explain themselves in extra and cite a reference."""
-    for fact in deck().deck.facts:
+    for _, fact, note in notes():
         if fact.status != "ok":
-            assert fact.extra, fact.id
-            assert any(s.kind == "reference" for s in fact.sources), fact.id
+            assert visible_text(note.fields[-2]), note.key  # Extra
+            assert any(deck().sources[key].kind == "reference" for key in fact.sources), fact.id
 
 
 @pytest.mark.parametrize(
@@ -96,27 +96,28 @@ def test_corrections_carry_a_reason_and_a_reference() -> None:
 )
 def test_no_card_asks_to_list(pattern: str) -> None:
     """No front asks to enumerate: lists are split into one card per item."""
-    offenders = [n.key for n in notes() if re.search(pattern, front_text(n), re.IGNORECASE)]
+    offenders = [
+        n.note.key for n in notes() if re.search(pattern, front_text(n.note), re.IGNORECASE)
+    ]
     assert offenders == []
 
 
 def test_cloze_answers_are_a_few_words() -> None:
     """Every cloze deletion hides at most six words; every Q&A answer is at most eight."""
-    long = [
-        (n.key, a) for n in notes() for a in cloze_answers(n) if len(a.split()) > MAX_CLOZE_WORDS
-    ]
-    long += [
-        (n.key, visible_text(n.fields[1]))
-        for n in notes()
-        if n.model == "qa" and len(visible_text(n.fields[1]).split()) > MAX_ANSWER_WORDS
-    ]
+    long = []
+    for _, _, note in notes():
+        if note.model == "cloze":
+            answers = [visible_text(d.answer) for d in parse_cloze(note.fields[0])]
+            long += [(note.key, a) for a in answers if len(a.split()) > MAX_CLOZE_WORDS]
+        elif len(visible_text(note.fields[1]).split()) > MAX_ANSWER_WORDS:
+            long.append((note.key, visible_text(note.fields[1])))
     assert long == []
 
 
 def test_no_two_notes_ask_the_same_thing() -> None:
     """No two notes have the same front."""
     fronts: dict[str, list[str]] = defaultdict(list)
-    for note in notes():
+    for _, _, note in notes():
         fronts[front_text(note).lower()].append(note.key)
     assert [keys for keys in fronts.values() if len(keys) > 1] == []
 
@@ -135,11 +136,11 @@ def test_cards_are_in_our_own_words() -> None:
             tuple(words[i : i + COPY_WORDS]) for i in range(len(words) - COPY_WORDS + 1)
         )
     copied = []
-    for note in notes():
-        words = _words(all_text(note))
+    for entry in notes():
+        words = _words(all_text(entry))
         for i in range(len(words) - COPY_WORDS + 1):
             if tuple(words[i : i + COPY_WORDS]) in shingles:
-                copied.append((note.key, " ".join(words[i : i + COPY_WORDS])))
+                copied.append((entry.note.key, " ".join(words[i : i + COPY_WORDS])))
                 break
     assert copied == []
 
@@ -163,31 +164,28 @@ NEGATION = re.compile(
 @pytest.mark.parametrize("topic", UNSAFE_TOPICS)
 def test_unsafe_advice_only_appears_as_a_correction(topic: str) -> None:
     """Manipulation, traction, ultrasound, 'always biopsy', origin/insertion: corrections only."""
-    for note in notes():
-        text = taught(note)
+    for entry in notes():
+        text = taught(entry)
         if re.search(topic, text, re.IGNORECASE):
-            assert note.fact.status in ("corrected", "dubious"), (note.key, text[:120])
-            assert NEGATION.search(text), (note.key, text[:120])
+            assert entry.fact.status in ("corrected", "dubious"), (entry.note.key, text[:120])
+            assert NEGATION.search(text), (entry.note.key, text[:120])
 
 
 def test_intramedullary_tumours_are_never_taught_as_foraminal_causes() -> None:
     """Astrocytoma and ependymoma appear only as intramedullary, with a correction."""
-    for note in notes():
-        text = taught(note)
-        if re.search(r"astrocytoma|ependymoma", text, re.IGNORECASE) and note.fact.status == "ok":
+    for entry in notes():
+        text = taught(entry)
+        if re.search(r"astrocytoma|ependymoma", text, re.IGNORECASE) and entry.fact.status == "ok":
             assert re.search(
                 r"intramedullary|extramedullary|inside the (spinal )?cord|differential|mimic",
                 text,
                 re.IGNORECASE,
-            ), (
-                note.key,
-                text[:160],
-            )
+            ), (entry.note.key, text[:160])
 
 
 def test_every_section_of_both_articles_is_covered() -> None:
     """Each topic area the articles cover has cards (by taxonomy branch)."""
-    branches = {t for n in notes() for t in n.tags}
+    branches = {t for _, fact in deck().facts() for t in fact.tags}
     expected = [
         "foramen::anatomy::boundaries",
         "foramen::anatomy::contents",
@@ -217,21 +215,21 @@ def test_every_section_of_both_articles_is_covered() -> None:
     assert missing == []
 
 
-def test_lock_file_is_committed_and_current() -> None:
-    """cards/factdeck.lock exists and matches the cards (students get every correction)."""
-    from factdeck.lock import LOCK_NAME, read_lock
-    from factdeck.pipeline import lock_for
+def test_lock_file_is_committed_and_current(run, tmp_path: Path) -> None:
+    """`factdeck build --locked` accepts the committed cards and lock: students get every
+    correction."""
+    assert (CARDS / "factdeck.lock").is_file(), "run `factdeck build`, commit cards/factdeck.lock"
+    shutil.copytree(CARDS, tmp_path / "cards", ignore=shutil.ignore_patterns(".*"))
+    result = run("build", "--locked", "--no-cache")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "cards" / "factdeck.lock").read_bytes() == (
+        CARDS / "factdeck.lock"
+    ).read_bytes()
 
-    previous = read_lock(CARDS / LOCK_NAME)
-    assert previous.notes, "run `factdeck build` and commit cards/factdeck.lock"
-    assert lock_for(deck(), previous) == previous
 
-
-def test_recipes_in_subsets_build(tmp_path: Path) -> None:
+def test_recipes_in_subsets_select_something() -> None:
     """The example recipes select something from the shipped deck."""
-    from factdeck.pipeline import choose, subsets_for
-
     recipes = sorted((ROOT / "subsets").glob("*.yaml"))
     assert len(recipes) >= 2
-    for subset in subsets_for(deck(), [], recipes):
-        assert choose(deck(), subset)
+    for recipe in recipes:
+        assert compile_deck(CARDS, recipes=[recipe]).notes(selected=True), recipe

@@ -7,17 +7,17 @@ from pathlib import Path
 import pytest
 
 from conftest import write
-from factdeck.generate import Note, cloze_answers
+from factdeck import NoteRow, compile_deck
+from factdeck.cloze import parse_cloze
 from factdeck.markup import to_html
-from factdeck.pipeline import compile_cards
 
 
 @pytest.fixture
-def notes(mini_cards: Path) -> dict[str, Note]:
-    return {n.key: n for n in compile_cards(mini_cards).notes}
+def notes(mini_cards: Path) -> dict[str, NoteRow]:
+    return {n.note.key: n.note for n in compile_deck(mini_cards).notes()}
 
 
-def test_every_kind_makes_the_documented_notes(notes: dict[str, Note]) -> None:
+def test_every_kind_makes_the_documented_notes(notes: dict[str, NoteRow]) -> None:
     """qa (+reverse), cloze, one note per list item, cloze + reverse per table row, record cards."""
     assert list(notes) == [
         "foramen-definition/qa",
@@ -35,7 +35,7 @@ def test_every_kind_makes_the_documented_notes(notes: dict[str, Note]) -> None:
     ]
 
 
-def test_qa_and_its_reverse_swap_front_and_back(notes: dict[str, Note]) -> None:
+def test_qa_and_its_reverse_swap_front_and_back(notes: dict[str, NoteRow]) -> None:
     """The reverse note asks the answer and expects the question."""
     qa, reverse = notes["foramen-definition/qa"], notes["foramen-definition/reverse"]
     assert qa.model == reverse.model == "qa"
@@ -43,21 +43,21 @@ def test_qa_and_its_reverse_swap_front_and_back(notes: dict[str, Note]) -> None:
     assert qa.fields[1] == "the intervertebral foramen"
 
 
-def test_list_item_note_hides_one_item_with_context(notes: dict[str, Note]) -> None:
+def test_list_item_note_hides_one_item_with_context(notes: dict[str, NoteRow]) -> None:
     """Each item is its own cloze, with detail as context and the whole list on the back."""
     note = notes["red-flags/item:night-pain"]
     assert (
         note.fields[0]
         == "Back-pain red flag suggesting a tumour: {{c1::pain at night or at rest::timing}}"
     )
-    assert cloze_answers(note) == ["pain at night or at rest"]
+    assert [d.answer for d in parse_cloze(note.fields[0])] == ["pain at night or at rest"]
     first = notes["red-flags/item:cancer-history"]
     assert '<div class="fd-context">the strongest single predictor</div>' in first.fields[0]
     assert "<li>history of cancer</li>" in note.fields[1]
     assert "<li class=fd-current>pain at night or at rest</li>" in note.fields[1]
 
 
-def test_table_row_makes_cloze_and_reverse_question(notes: dict[str, Note]) -> None:
+def test_table_row_makes_cloze_and_reverse_question(notes: dict[str, NoteRow]) -> None:
     """A row gives 'title – key: {{c1::value}}' and 'title: value → which key_label?'."""
     cloze = notes["boundaries/row:superior"]
     assert (
@@ -72,7 +72,7 @@ def test_table_row_makes_cloze_and_reverse_question(notes: dict[str, Note]) -> N
     )
 
 
-def test_record_makes_only_cards_whose_attributes_it_has(notes: dict[str, Note]) -> None:
+def test_record_makes_only_cards_whose_attributes_it_has(notes: dict[str, NoteRow]) -> None:
     """Chordoma has a feature, so gets the feature question; osteoid osteoma does not."""
     assert (
         notes["chordoma/card:category"].fields[0]
@@ -85,7 +85,7 @@ def test_record_makes_only_cards_whose_attributes_it_has(notes: dict[str, Note])
     assert "osteoma/card:feature" not in notes
 
 
-def test_text_is_escaped_and_markup_applied(notes: dict[str, Note]) -> None:
+def test_text_is_escaped_and_markup_applied(notes: dict[str, NoteRow]) -> None:
     """'T1 < T2' shows as written; **bold** and *italic* become tags; author HTML does not."""
     note = notes["t1-t2/cloze"]
     assert note.fields[0] == (
@@ -111,7 +111,7 @@ def test_markup(text: str, html: str) -> None:
     assert to_html(text) == html
 
 
-def test_tags_join_topic_fact_tags_and_meta(notes: dict[str, Note]) -> None:
+def test_tags_join_topic_fact_tags_and_meta(notes: dict[str, NoteRow]) -> None:
     """Tags: the file topic, the fact's tags, and meta:: tags for status, yield and sources."""
     assert notes["foramen-definition/qa"].tags == (
         "foramen::anatomy",
@@ -123,7 +123,7 @@ def test_tags_join_topic_fact_tags_and_meta(notes: dict[str, Note]) -> None:
     assert "meta::status::corrected" in notes["chordoma/card:category"].tags
 
 
-def test_source_field_links_every_source_and_names_the_fact(notes: dict[str, Note]) -> None:
+def test_source_field_links_every_source_and_names_the_fact(notes: dict[str, NoteRow]) -> None:
     """The back cites each source (with a link when it has a URL) and the fact id."""
     source = notes["chordoma/card:category"].fields[-1]
     assert source == (
@@ -139,5 +139,5 @@ def test_cloze_numbers_decide_the_cards(mini_cards: Path) -> None:
         "source: article\nfacts:\n  - id: two\n    kind: cloze\n"
         "    text: '{{c1::a}} {{c2::b}} {{c1::c}}'\n",
     )
-    note = next(n for n in compile_cards(mini_cards).notes if n.fact.id == "two")
+    note = next(n.note for n in compile_deck(mini_cards).notes() if n.fact.id == "two")
     assert note.ords == (0, 1)

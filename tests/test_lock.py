@@ -9,7 +9,7 @@ import pytest
 
 from conftest import write
 from factdeck.errors import FactdeckError
-from factdeck.lock import EMPTY, Entry, Lock, read_lock, relock, stamp, write_lock
+from factdeck.lock import Entry, Lock, read_lock, stamp, write_lock
 
 
 def test_stamp_keeps_unchanged_and_moves_changed_strictly_forward() -> None:
@@ -33,7 +33,7 @@ def test_two_edits_within_one_second_still_increase_the_time() -> None:
 
 def test_lock_file_round_trips_and_is_one_line_per_note(tmp_path: Path) -> None:
     """The file is JSON, sorted, one entry per line, and reads back to the same lock."""
-    lock = relock([("b/qa", "digest-b"), ("a/qa", "digest-a")], [("qa", "digest-q")], EMPTY, now=7)
+    lock = Lock(stamp([("b/qa", "digest-b"), ("a/qa", "digest-a")], {}, 7), {"qa": Entry("q", 7)})
     path = tmp_path / "factdeck.lock"
     write_lock(path, lock)
     assert read_lock(path) == lock

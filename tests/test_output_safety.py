@@ -294,6 +294,7 @@ def assert_old_or_complete(deck: dict[str, Any], check: Path) -> str:
     return "new"
 
 
+@pytest.mark.slow
 def test_sigkill_at_any_moment_leaves_old_or_complete_package(
     large: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -336,6 +337,7 @@ def test_sigkill_at_any_moment_leaves_old_or_complete_package(
     assert "old" in {outcome for *_, outcome in outcomes}, outcomes
 
 
+@pytest.mark.slow
 def test_two_builds_at_once_end_with_one_complete_package(
     large: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -15,13 +15,16 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from conftest import MINI
+from conftest import MINI, require
+from factdeck import compile_deck
 from factdeck.cli import cli
 from factdeck.errors import FactdeckError
-from factdeck.pipeline import compile_cards
+
+require("hypothesis")  # skipped with the reason without it, unless FACTDECK_STRICT
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -200,6 +203,7 @@ def package_counts(apkg: Path, scratch: Path) -> tuple[Counter[str], Counter[str
     return notes, cards, fields
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(facts=FACTS, split=st.integers(0, 8), file_source=st.booleans())
 def test_valid_decks_build_with_the_predicted_notes_and_cards(
@@ -370,7 +374,7 @@ def test_mutated_files_fail_only_with_factdeck_errors(
                 data = mutate(data, mutation)
         (cards / path.name).write_bytes(data)
     try:
-        compile_cards(cards)
+        compile_deck(cards)
     except FactdeckError as error:
         assert error.problems
         for problem in error.problems:
@@ -543,7 +547,7 @@ def test_hostile_text_in_every_field_never_becomes_html(
     (cards / "10-facts.yaml").write_text(
         yaml.safe_dump(facts, allow_unicode=True), encoding="utf-8"
     )
-    notes = compile_cards(cards).notes
+    notes = [n.note for n in compile_deck(cards).notes()]
     assert len(notes) == 2 + 1 + 2 + 2 + 4
     for note in notes:
         for field in note.fields:
@@ -599,7 +603,7 @@ def test_source_urls_are_http_and_stay_inside_their_href(
     stripped = url.strip()
     safe = bool(re.fullmatch(r"https?://[^\s\"'<>]+", stripped)) and stripped.isprintable()
     try:
-        notes = compile_cards(cards).notes
+        notes = [n.note for n in compile_deck(cards).notes()]
     except FactdeckError as error:
         assert not safe, error
         assert "'url'" in str(error) or "url '" in str(error) or "'url' is empty" in str(error), (

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import CARDS, ROOT, write
+from factdeck import compile_deck
 from factdeck.cli import cli
-from factdeck.pipeline import compile_cards
 
 README = (ROOT / "README.md").read_text()
 
@@ -36,8 +36,8 @@ def example_cards(tmp_path: Path) -> Path:
 
 def test_readme_example_has_every_kind_and_is_valid(example_cards: Path) -> None:
     """The README's YAML example shows every fact kind and passes validation."""
-    compiled = compile_cards(example_cards)
-    assert {f.kind for f in compiled.deck.facts} == {"qa", "cloze", "list", "table", "record"}
+    deck = compile_deck(example_cards)
+    assert {fact.kind for _, fact in deck.facts()} == {"qa", "cloze", "list", "table", "record"}
 
 
 def test_readme_error_example_is_what_factdeck_prints(run, example_cards: Path) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import write
-from factdeck.pipeline import compile_cards
-from factdeck.selection import Selection, select, tag_matches
+from factdeck import Selection, Subset, compile_deck
+from factdeck.selection import tag_matches
 
 EXTRA_FILE = """\
 topic: foramen::diagnosis
@@ -86,8 +86,8 @@ def test_tag_matching_is_hierarchical_like_anki(pattern: str, tag: str, matches:
 )
 def test_filter_semantics(deck_cards: Path, selection: Selection, expected: set[str]) -> None:
     """Same-kind filters widen, different kinds narrow, exclusions win; whole facts are kept."""
-    notes = compile_cards(deck_cards).notes
-    chosen = select(notes, selection)
+    deck = compile_deck(deck_cards, subset=Subset(selection))
+    notes, chosen = deck.notes(), deck.notes(selected=True)
     assert {n.fact.id for n in chosen} == expected
     for fact_id in expected:  # every note of a chosen fact, in authored order
         assert [n for n in chosen if n.fact.id == fact_id] == [

@@ -1,4 +1,4 @@
-"""Notes → an .apkg file. The only module that knows genanki and Anki's storage format.
+"""Records → an .apkg file: the package writer, the only module that knows Anki's storage.
 
 genanki supplies the collection schema, its defaults and the note-type JSON; the rows themselves
 are written here with one `executemany` per table, because genanki's writer inserts one row at a
@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import genanki
 from genanki.apkg_col import APKG_COL
@@ -30,81 +30,11 @@ from genanki.apkg_schema import APKG_SCHEMA
 from .archive import write_zip
 from .atomic import LEFTOVER_AGE, atomic_path
 from .errors import FactdeckError, Location, Problem
-from .facts import Fact
-from .generate import Model, Note, note_tags
-from .lock import content_hash, note_digest
-from .markup import visible_text
-
-# Note-type and field/template ids are chosen once and never change: Anki matches note types by
-# id, and renaming a field or template of a shipped type makes Anki fork it ("Name+") and stop
-# updating existing notes. Template HTML and CSS may change freely.
-NOTETYPE_IDS: dict[Model, int] = {"qa": 1_579_310_221, "cloze": 1_579_310_222}
-NOTETYPE_NAMES: dict[Model, str] = {"qa": "factdeck Q&A", "cloze": "factdeck Cloze"}
-FIELD_NAMES: dict[Model, tuple[str, ...]] = {
-    "qa": ("Front", "Back", "Extra", "Source"),
-    "cloze": ("Text", "Extra", "Source"),
-}
-_FIELD_IDS: dict[Model, tuple[int, ...]] = {
-    "qa": (4_117_530_001, 4_117_530_002, 4_117_530_003, 4_117_530_004),
-    "cloze": (4_117_530_101, 4_117_530_102, 4_117_530_103),
-}
-_TEMPLATE_IDS: dict[Model, int] = {"qa": 4_117_530_201, "cloze": 4_117_530_301}
-
-_BACK_MATTER = (
-    '{{#Extra}}<div class="fd-extra">{{Extra}}</div>{{/Extra}}\n'
-    '{{#Source}}<div class="fd-source">{{Source}}</div>{{/Source}}'
-)
-_TEMPLATES: dict[Model, dict[str, str]] = {
-    "qa": {
-        "name": "Q&A",
-        "qfmt": '<div class="fd-front">{{Front}}</div>',
-        "afmt": '<div class="fd-front">{{Front}}</div>\n<hr id="answer">\n'
-        '<div class="fd-back">{{Back}}</div>\n' + _BACK_MATTER,
-    },
-    "cloze": {
-        "name": "Cloze",
-        "qfmt": '<div class="fd-cloze">{{cloze:Text}}</div>',
-        "afmt": '<div class="fd-cloze">{{cloze:Text}}</div>\n<hr id="answer">\n' + _BACK_MATTER,
-    },
-}
-
-CSS = """\
-.card {
-  --fd-text: #1f2328; --fd-muted: #59636e; --fd-accent: #0b61c7; --fd-line: #d1d9e0;
-  --fd-current: #fff3c4;
-  font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-  font-size: 20px; line-height: 1.45; color: var(--fd-text); background: transparent;
-  text-align: left; max-width: 40em; margin: 0 auto; padding: 0 0.6em;
-}
-.card.nightMode, .nightMode .card, .night_mode .card {
-  --fd-text: #e6edf3; --fd-muted: #9198a1; --fd-accent: #6cb6ff; --fd-line: #3d444d;
-  --fd-current: #4a3f10;
-}
-.mobile .card, .card.mobile { font-size: 18px; padding: 0 0.3em; }
-hr#answer { border: 0; border-top: 1px solid var(--fd-line); margin: 0.9em 0; }
-.cloze { font-weight: 700; color: var(--fd-accent); }
-.fd-back { font-weight: 600; }
-.fd-context { color: var(--fd-muted); font-size: 0.9em; margin-top: 0.4em; }
-.fd-extra { margin-top: 0.9em; font-size: 0.9em; }
-.fd-reference { margin-top: 0.6em; font-size: 0.85em; border-collapse: collapse; }
-.fd-reference caption { text-align: left; font-weight: 600; }
-.fd-reference th, .fd-reference td {
-  text-align: left; vertical-align: top; padding: 0.15em 0.5em 0.15em 0;
-  border-bottom: 1px solid var(--fd-line);
-}
-.fd-reference ul { margin: 0.2em 0; padding-left: 1.2em; }
-.fd-current { background: var(--fd-current); }
-.fd-source { margin-top: 1em; font-size: 0.75em; color: var(--fd-muted); }
-.fd-source a { color: var(--fd-accent); }
-.fd-id { font-family: ui-monospace, Menlo, Consolas, monospace; opacity: 0.7; }
-"""
+from .generate import Model
+from .notetypes import NOTETYPE_IDS, notetype_json
+from .records import FileRecords
 
 _CREATED = 1_600_000_000  # collection creation time in the package; Anki ignores it on import
-
-
-def guid(namespace: str, note: Note) -> str:
-    """Identity, never text: fixing a typo must update the note, not add a duplicate."""
-    return str(genanki.guid_for("factdeck", namespace, note.fact.id, note.variant))
 
 
 def deck_id(name: str) -> int:
@@ -113,94 +43,10 @@ def deck_id(name: str) -> int:
     return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
 
 
-def notetype_json(model: Model, mod: int) -> dict[str, Any]:
-    """The note type as Anki stores it; `mod` decides whether Anki takes a changed template."""
-    fields = [
-        {"name": name, "id": field_id}
-        for name, field_id in zip(FIELD_NAMES[model], _FIELD_IDS[model], strict=True)
-    ]
-    template = dict(_TEMPLATES[model], id=_TEMPLATE_IDS[model])
-    genanki_model = genanki.Model(
-        NOTETYPE_IDS[model],
-        NOTETYPE_NAMES[model],
-        fields=fields,
-        templates=[template],
-        css=CSS,
-        model_type=genanki.Model.CLOZE if model == "cloze" else genanki.Model.FRONT_BACK,
-    )
-    data: dict[str, Any] = genanki_model.to_json(mod, None)
-    return data
-
-
-def notetype_digests() -> list[tuple[str, str]]:
-    """What defines each note type apart from its time, hashed for the lock."""
-    digests: list[tuple[str, str]] = []
-    for model in NOTETYPE_IDS:
-        data = notetype_json(model, 0)
-        del data["mod"]
-        digests.append((model, content_hash(data)))
-    return digests
-
-
 @dataclass(frozen=True)
 class PackageDeck:
     name: str
     description: str
-
-
-class FactRow(NamedTuple):
-    """What selection and packaging need of a fact: compact, so a build cache can keep it."""
-
-    id: str
-    line: int
-    kind: str
-    tags: tuple[str, ...]
-    subdeck: str
-
-
-class NoteRow(NamedTuple):
-    """A note as the package stores it, but for what each build decides: time, order and ids."""
-
-    fact: int  # index of its fact among the file's FactRows
-    key: str  # "<fact id>/<variant>": its entry in the lock
-    model: Model
-    guid: str
-    tags: str  # Anki's " tag1 tag2 " form
-    fields: str  # joined with Anki's field separator
-    sort_field: str
-    checksum: int
-    ords: tuple[int, ...]
-    digest: str  # a hash of its content: whether it changed since the lock
-
-
-class FileRecords(NamedTuple):
-    facts: list[FactRow]
-    notes: list[NoteRow]
-
-
-def pack(facts: Sequence[Fact], notes: Sequence[Note], namespace: str) -> FileRecords:
-    """One file's facts and notes → the rows a package needs."""
-    index = {fact.id: i for i, fact in enumerate(facts)}
-    fact_rows = [FactRow(f.id, f.location.line, f.kind, note_tags(f), f.subdeck) for f in facts]
-    note_rows = []
-    for note in notes:
-        # Anki sorts and finds duplicates by the first field's text, with a checksum of it.
-        sort_field = visible_text(note.fields[0])
-        note_rows.append(
-            NoteRow(
-                fact=index[note.fact.id],
-                key=note.key,
-                model=note.model,
-                guid=guid(namespace, note),
-                tags=f" {' '.join(note.tags)} ",
-                fields="\x1f".join(note.fields),
-                sort_field=sort_field,
-                checksum=int(hashlib.sha1(sort_field.encode()).hexdigest()[:8], 16),
-                ords=note.ords,
-                digest=note_digest(note),
-            )
-        )
-    return FileRecords(fact_rows, note_rows)
 
 
 # genanki's schema, with its indexes built once after the rows are in: maintaining them row by
@@ -273,6 +119,7 @@ class PackageWriter:
         self._decks: dict[str, int] = {}  # subdeck → deck id, for the decks this package uses
         self._models: set[Model] = set()
         self._newest = _CREATED
+        self._position = self._card_id = 1  # of the next note and card offered, kept or not
         self._note_rows: list[tuple[Any, ...]] = []
         self._card_rows: list[tuple[Any, ...]] = []
         _remove_old_workdirs()
@@ -289,19 +136,12 @@ class PackageWriter:
             self._connection.execute("BEGIN")
         self._inserter = _Inserter(self._connection)
 
-    def add_file(
-        self,
-        file: str,
-        records: FileRecords,
-        keeps: Sequence[bool],
-        mods: Sequence[int],
-        *,
-        position: int,
-        card_id: int,
-    ) -> None:
-        """A file's notes whose fact this package keeps. Ids and order count every note of
-        the deck: the n-th note has id `base + n` and due position n whatever the subset, and
-        its cards the next card ids, so a subset's notes are the full deck's notes."""
+    def add_file(self, records: FileRecords, mods: Sequence[int], keeps: Sequence[bool]) -> None:
+        """A file's notes whose fact this package keeps (`keeps`, per fact), with their times.
+        Every file of the deck is offered, in order: ids and order count every note of the
+        deck, so the n-th note has id `base + n` and due position n whatever the subset, and
+        its cards the next card ids. A subset's notes are the full deck's notes."""
+        position, card_id = self._position, self._card_id
         dids = []
         for fact in records.facts:
             name = f"{self.deck.name}::{fact.subdeck}" if self.subdecks else self.deck.name
@@ -311,8 +151,9 @@ class PackageWriter:
             if keeps[note.fact]:
                 note_id, did = self._base + position, dids[note.fact]
                 note_rows.append(
-                    (note_id, note.guid, NOTETYPE_IDS[note.model], mod, -1, note.tags,
-                     note.fields, note.sort_field, note.checksum, 0, "")
+                    (note_id, note.guid, NOTETYPE_IDS[note.model], mod, -1,
+                     f" {' '.join(note.tags)} ", "\x1f".join(note.fields), note.sort_field,
+                     note.checksum, 0, "")
                 )  # fmt: skip
                 for offset, ord_ in enumerate(note.ords):
                     # due = authored position: new cards are studied in curriculum order.
@@ -325,6 +166,7 @@ class PackageWriter:
                 self.notes += 1
             position += 1
             card_id += len(note.ords)
+        self._position, self._card_id = position, card_id
         kept = sum(keeps)
         if kept:
             self.facts += kept

@@ -14,13 +14,15 @@ import hashlib
 import marshal
 import re
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
-from .apkg import FactRow, FileRecords, NoteRow
 from .atomic import write_bytes_atomically
+from .definitions import Definitions
+from .records import FactRow, FileRecords, NoteRow, content_hash
 
 CACHE_DIR = ".factdeck-cache"
-_MAGIC = b"factdeck cache 1\n"
+_MAGIC = b"factdeck cache 2\n"
 _ENTRY_NAME = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -32,10 +34,31 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+def deck_context(definitions: Definitions) -> str:
+    """Everything besides a file's own bytes that its records depend on."""
+    types = []
+    for record_type in definitions.types.values():
+        data = asdict(record_type)
+        for card in data["cards"]:
+            card["attributes"] = sorted(card["attributes"])  # a frozenset: no stable order
+        types.append(data)
+    return content_hash(
+        [
+            code_digest(),
+            asdict(definitions.info),
+            [asdict(s) for s in definitions.sources.values()],
+            types,
+        ]
+    )
+
+
 class BuildCache:
-    def __init__(self, folder: Path, context: str) -> None:
+    """`writable`: a build stores what it compiled; check, list and stats only read."""
+
+    def __init__(self, folder: Path, definitions: Definitions, *, writable: bool) -> None:
         self.folder = folder
-        self.context = context
+        self.context = deck_context(definitions)
+        self.writable = writable
         self.used: set[str] = set()
 
     def key(self, relative: str, raw: bytes) -> str:
@@ -60,6 +83,8 @@ class BuildCache:
             return None
 
     def put(self, key: str, records: FileRecords) -> None:
+        if not self.writable:
+            return
         # marshal: fast, and unlike pickle it cannot run code from a tampered entry.
         payload = marshal.dumps(
             ([tuple(f) for f in records.facts], [tuple(n) for n in records.notes])
@@ -71,6 +96,8 @@ class BuildCache:
 
     def prune(self) -> None:
         """Remove the entries this build did not use (older versions of the files)."""
+        if not self.writable:
+            return
         with contextlib.suppress(OSError):
             for path in self.folder.iterdir():
                 if _ENTRY_NAME.match(path.name) and path.name not in self.used:

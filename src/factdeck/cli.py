@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
+from .card_format import KINDS
 from .errors import FactdeckError
-from .facts import KINDS
 
 if TYPE_CHECKING:
-    from .pipeline import Compiled
+    from .pipeline import CompiledDeck
     from .selection import Subset
 
 CARDS_OPTION = click.option(
@@ -253,27 +253,28 @@ def check(cards_dir: Path) -> None:
     Example:
       factdeck check --cards cards
     """
-    from .pipeline import compile_cards
+    from .pipeline import compile_deck
 
-    compiled = compile_cards(cards_dir)
-    cards = sum(len(n.ords) for n in compiled.notes)
+    deck = compile_deck(cards_dir)
+    notes = deck.notes()
+    cards = sum(len(n.note.ords) for n in notes)
     click.echo(
-        f"{cards_dir}: ok: {len(compiled.deck.facts)} facts, {len(compiled.notes)} notes, "
-        f"{cards} cards in {len(compiled.deck.files)} files"
+        f"{cards_dir}: ok: {len(deck.facts())} facts, {len(notes)} notes, "
+        f"{cards} cards in {len(deck.files)} files"
     )
 
 
-def _preview(cards_dir: Path, filters: dict[str, Any]) -> tuple[Compiled, list[Any]]:
-    """The compiled deck and the notes a filter or recipe selects, for list and stats."""
-    from .pipeline import choose, compile_cards, subsets_for
+def _preview(cards_dir: Path, filters: dict[str, Any]) -> CompiledDeck:
+    """The compiled deck with the selection of a filter or a recipe, for list and stats."""
+    from .pipeline import compile_deck
+    from .recipes import recipe_paths
 
-    compiled = compile_cards(cards_dir)
-    subsets = subsets_for(
-        compiled.deck.info.name, command_line_subset(**filters), filters["recipes"]
-    )
-    if len(subsets) != 1:
+    subsets = command_line_subset(**filters)
+    if len(recipe_paths(filters["recipes"])) > 1:
         raise click.UsageError("list and stats take one recipe file, not a folder")
-    return compiled, choose(compiled, subsets[0])
+    return compile_deck(
+        cards_dir, subset=subsets[0] if subsets else None, recipes=filters["recipes"]
+    )
 
 
 @cli.command(name="list")
@@ -294,7 +295,8 @@ def list_(cards_dir: Path, as_json: bool, **filters: Any) -> None:
 
     from .report import listing
 
-    compiled, notes = _preview(cards_dir, filters)
+    deck = _preview(cards_dir, filters)
+    notes = deck.notes(selected=True)
     facts = listing(notes)
     if as_json:
         click.echo(json.dumps(facts, indent=2, ensure_ascii=False))
@@ -306,17 +308,18 @@ def list_(cards_dir: Path, as_json: bool, **filters: Any) -> None:
         for note in fact["notes"]:
             line = f"  {note['variant']:<24} {note['type']:<6} {note['front']}"
             click.echo(line if len(line) <= width else line[: width - 1] + "…")
-    cards = sum(len(n.ords) for n in notes)
+    cards = sum(len(n.note.ords) for n in notes)
     click.echo(
-        f"{len(facts)} of {len(compiled.deck.facts)} facts selected: "
-        f"{len(notes)} notes, {cards} cards"
+        f"{len(facts)} of {len(deck.facts())} facts selected: {len(notes)} notes, {cards} cards"
     )
 
 
 @cli.command()
 @CARDS_OPTION
 @selection_options
-@click.option("--depth", default=3, show_default=True, help="Tag levels to count.")
+@click.option(
+    "--depth", default=3, show_default=True, type=click.IntRange(min=1), help="Tag levels to count."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def stats(cards_dir: Path, depth: int, as_json: bool, **filters: Any) -> None:
     """Count notes by tag branch, kind, source, status, yield and file.
@@ -330,8 +333,7 @@ def stats(cards_dir: Path, depth: int, as_json: bool, **filters: Any) -> None:
 
     from .report import statistics
 
-    _, notes = _preview(cards_dir, filters)
-    tables = statistics(notes, depth)
+    tables = statistics(_preview(cards_dir, filters).notes(selected=True), depth)
     if as_json:
         click.echo(json.dumps(tables, indent=2, ensure_ascii=False))
         return
@@ -342,6 +344,9 @@ def stats(cards_dir: Path, depth: int, as_json: bool, **filters: Any) -> None:
     )
     for title, counts in tables.items():
         click.echo(f"\nnotes by {title}")
+        if not counts:
+            click.echo("  (none)")
+            continue
         width = max(len(k) for k in counts)
         for key, count in counts.items():
             click.echo(f"  {key:<{width}}  {count:>6}")

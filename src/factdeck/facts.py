@@ -1,52 +1,30 @@
-"""The validated values that flow from `validate` to `generate`: frozen, no stage alters them."""
+"""Facts: the validated values that `generate` turns into notes, and the reading of one cards
+file's facts into them. Values are frozen; no later stage alters them."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import PurePosixPath
 
-from .errors import Location
-
-Status = Literal["ok", "dubious", "corrected"]
-Yield = Literal["high", "medium", "low"]
-
-KINDS = ("qa", "cloze", "list", "table", "record")
-STATUSES: tuple[Status, ...] = ("ok", "dubious", "corrected")
-YIELDS: tuple[Yield, ...] = ("high", "medium", "low")
-
-
-@dataclass(frozen=True)
-class DeckInfo:
-    name: str
-    namespace: str
-    description: str
-
-
-@dataclass(frozen=True)
-class Source:
-    key: str
-    title: str
-    url: str | None
-    kind: Literal["article", "reference"]
-
-
-@dataclass(frozen=True)
-class CardTemplate:
-    """One card a record type makes: a cloze text, or a question and an answer."""
-
-    id: str
-    cloze: str | None
-    question: str | None
-    answer: str | None
-    attributes: frozenset[str]  # the attributes it names; a record lacking one skips the card
-
-
-@dataclass(frozen=True)
-class RecordType:
-    name: str
-    attributes: tuple[str, ...]
-    required: tuple[str, ...]
-    cards: tuple[CardTemplate, ...]
+from .card_format import (
+    COMMON,
+    FILE,
+    ITEM,
+    KIND_FIELDS,
+    KINDS,
+    ROW,
+    STATUSES,
+    YIELDS,
+    Section,
+    Status,
+    Yield,
+)
+from .cloze import ClozeError, parse_cloze
+from .definitions import Definitions, RecordType, Source
+from .errors import Location, Problems
+from .fields import Reader, suggest, tag_problem
+from .load import LoadedFile
 
 
 @dataclass(frozen=True)
@@ -116,10 +94,274 @@ class Fact:
     yield_: Yield
 
 
-@dataclass(frozen=True)
-class Deck:
-    info: DeckInfo
-    facts: tuple[Fact, ...]
-    files: tuple[str, ...]
-    sources: tuple[Source, ...]
-    types: tuple[RecordType, ...]
+def read_facts(
+    file: LoadedFile, definitions: Definitions, ids: dict[str, Location], problems: Problems
+) -> list[Fact]:
+    """The valid facts of one file; each invalid one is reported at its line. `ids` holds the
+    fact ids seen so far in the deck, and takes this file's."""
+    reader = Reader(file.data, file.path, problems)
+    reader.check_section(FILE)
+    return _file_facts(file, reader, definitions.sources, definitions.types, ids)
+
+
+def claim_id(
+    seen: dict[str, Location], fact_id: str, location: Location, problems: Problems
+) -> bool:
+    """Record the fact id, or report it as a duplicate of an earlier one."""
+    if fact_id in seen:
+        problems.add(
+            location,
+            f"id '{fact_id}' is already used at {seen[fact_id]}; "
+            "ids must be unique across the deck",
+            fact_id,
+        )
+        return False
+    seen[fact_id] = location
+    return True
+
+
+def _file_facts(
+    file: LoadedFile,
+    reader: Reader,
+    sources: dict[str, Source],
+    types: dict[str, RecordType],
+    seen: dict[str, Location],
+) -> list[Fact]:
+    topic = reader.text("topic")
+    if topic is not None and (message := tag_problem(topic)):
+        reader.report("topic", message.replace("tag", "topic", 1))
+        topic = None
+    default_sources = reader.text_list("source")
+    if default_sources:
+        _resolve_sources(default_sources, sources, reader, "source")
+    subdeck = reader.text("subdeck") or _subdeck_from_file(file.relative)
+    facts_data = reader.items("facts")
+    if facts_data is None:
+        return []
+    facts = []
+    for raw, line in zip(facts_data, facts_data.item_lines, strict=True):
+        fact_reader = reader.child(raw, line, "each fact")
+        if fact_reader is None:
+            continue
+        fact = _fact(file, fact_reader, topic, subdeck, default_sources, sources, types, seen)
+        if fact is not None:
+            facts.append(fact)
+    return facts
+
+
+def _subdeck_from_file(relative: str) -> str:
+    """'20-tumours.yaml' → 'Tumours': the subdeck used with --subdecks when a file names none."""
+    stem = PurePosixPath(relative).stem
+    words = re.sub(r"^[\d_\-. ]+", "", stem).replace("_", " ").replace("-", " ").strip()
+    return (words or stem).capitalize()
+
+
+def _resolve_sources(
+    keys: tuple[str, ...], sources: dict[str, Source], reader: Reader, key: str
+) -> tuple[Source, ...] | None:
+    resolved = []
+    for source_key in keys:
+        if source_key not in sources:
+            reader.report(
+                key,
+                f"unknown source '{source_key}'"
+                + suggest(source_key, sources)
+                + " (sources are defined under `sources:`, e.g. in sources.yaml)",
+            )
+            return None
+        resolved.append(sources[source_key])
+    return tuple(resolved)
+
+
+def _fact(
+    file: LoadedFile,
+    reader: Reader,
+    topic: str | None,
+    subdeck: str,
+    default_sources: tuple[str, ...] | None,
+    sources: dict[str, Source],
+    types: dict[str, RecordType],
+    seen: dict[str, Location],
+) -> Fact | None:
+    problems_before = reader.problems.count
+    fact_id = reader.slug("id")
+    reader.fact_id = fact_id
+    if fact_id is not None and not claim_id(seen, fact_id, reader.at(), reader.problems):
+        return None
+    kind = reader.text("kind", required=True)
+    if kind is not None and kind not in KINDS:
+        reader.report("kind", f"unknown kind '{kind}'" + suggest(kind, KINDS))
+        return None
+    if kind is None:
+        return None
+    kind_fields = KIND_FIELDS[kind]
+    reader.check_keys(COMMON.names + kind_fields.names, kind_fields.required)
+
+    source_keys = reader.text_list("source") or default_sources
+    fact_sources = None
+    if source_keys is None:
+        if "source" not in reader.data:
+            reader.report(
+                None,
+                "no source; add `source: <key>` to the fact or a default `source:` to the file",
+            )
+    else:
+        fact_sources = _resolve_sources(source_keys, sources, reader, "source")
+
+    tags = reader.text_list("tags") or ()
+    for tag in tags:
+        if message := tag_problem(tag):
+            reader.report("tags", message)
+            tags = ()
+    extra = reader.text("extra")
+    status = reader.choice("status", STATUSES, "ok")
+    yield_ = reader.choice("yield", YIELDS, "medium")
+    if status != "ok":
+        if extra is None and "extra" not in reader.data:
+            reader.report(
+                "status",
+                f"status '{status}' needs `extra` saying what the source got wrong and why",
+            )
+        if fact_sources and not any(s.kind == "reference" for s in fact_sources):
+            reader.report(
+                "status",
+                f"status '{status}' needs a reference source (not only an article) that backs "
+                "the correction",
+            )
+
+    body = _body(kind, reader, types)
+    if body is None or fact_id is None or reader.problems.count != problems_before:
+        return None
+    assert fact_sources is not None
+    return Fact(
+        id=fact_id,
+        kind=kind,
+        body=body,
+        location=reader.at(),
+        file=file.relative,
+        topic=topic,
+        subdeck=subdeck,
+        sources=fact_sources,
+        tags=tags,
+        extra=extra,
+        status=status,  # type: ignore[arg-type]
+        yield_=yield_,  # type: ignore[arg-type]
+    )
+
+
+def _body(kind: str, reader: Reader, types: dict[str, RecordType]) -> Body | None:
+    if kind == "qa":
+        question = reader.text("question", required=True)
+        answer = reader.text("answer", required=True)
+        reverse = reader.boolean("reverse", False)
+        if question is None or answer is None:
+            return None
+        return QA(question, answer, reverse)
+    if kind == "cloze":
+        text = reader.text("text", required=True)
+        if text is None:
+            return None
+        try:
+            parse_cloze(text)
+        except ClozeError as error:
+            reader.report("text", f"'text' {error}")
+            return None
+        return Cloze(text)
+    if kind == "list":
+        return _list_body(reader)
+    if kind == "table":
+        return _table_body(reader)
+    return _record(reader, types)
+
+
+def _entries(reader: Reader, key: str, section: Section, what: str) -> list[Reader]:
+    """The mappings of a list field (`items`, `rows`), each with a slug id unique in the fact."""
+    data = reader.items(key, required=True)
+    if data is None:
+        return []
+    entries = []
+    ids: dict[str, int] = {}
+    for raw, line in zip(data, data.item_lines, strict=True):
+        entry = reader.child(raw, line, f"each {what}")
+        if entry is None:
+            continue
+        entry.check_section(section)
+        entry_id = entry.slug("id", f"{what} id")
+        if entry_id is None:
+            continue
+        if entry_id in ids:
+            entry.report("id", f"{what} id '{entry_id}' is already used at line {ids[entry_id]}")
+            continue
+        ids[entry_id] = entry.at("id").line
+        entries.append(entry)
+    return entries
+
+
+def _list_body(reader: Reader) -> ListBody | None:
+    title = reader.plain("title", required=True)
+    items = []
+    for entry in _entries(reader, "items", ITEM, "item"):
+        text = entry.plain("text", required=True, in_cloze=True)
+        detail = entry.plain("detail")
+        hint = entry.plain("hint", in_cloze=True)
+        if text is not None:
+            items.append(ListItem(entry.data["id"], text, detail, hint))
+    if title is None or not items:
+        return None
+    return ListBody(title, tuple(items))
+
+
+def _table_body(reader: Reader) -> TableBody | None:
+    title = reader.plain("title", required=True)
+    key_label = reader.plain("key_label") or "one"
+    reverse = reader.boolean("reverse", True)
+    rows = []
+    for entry in _entries(reader, "rows", ROW, "row"):
+        key = entry.plain("key", required=True)
+        value = entry.plain("value", required=True, in_cloze=True)
+        hint = entry.plain("hint", in_cloze=True)
+        if key is not None and value is not None:
+            rows.append(TableRow(entry.data["id"], key, value, hint))
+    if title is None or not rows:
+        return None
+    return TableBody(title, key_label, reverse, tuple(rows))
+
+
+def _record(reader: Reader, types: dict[str, RecordType]) -> Record | None:
+    type_name = reader.text("type", required=True)
+    attributes_data = reader.mapping("attributes", required=True)
+    if type_name is None or attributes_data is None:
+        return None
+    if type_name not in types:
+        reader.report(
+            "type",
+            f"unknown record type '{type_name}'"
+            + suggest(type_name, types)
+            + " (types are declared under `types:`, e.g. in types.yaml)",
+        )
+        return None
+    record_type = types[type_name]
+    attributes = Reader(attributes_data, reader.path, reader.problems, reader.fact_id)
+    if not attributes.check_keys(record_type.attributes, record_type.required, "attribute"):
+        return None
+    values = []
+    for name in record_type.attributes:
+        if name in attributes_data:
+            value = attributes.plain(name, in_cloze=True)
+            if value is None:
+                return None
+            values.append((name, value))
+    record = Record(record_type, tuple(values))
+    if not any(t.attributes <= {n for n, _ in values} for t in record_type.cards):
+        reader.report(
+            "attributes",
+            f"this {type_name} makes no card: every card of the type needs an attribute it "
+            "lacks; add one of: "
+            + ", ".join(
+                sorted(
+                    {a for t in record_type.cards for a in t.attributes} - {n for n, _ in values}
+                )
+            ),
+        )
+        return None
+    return record

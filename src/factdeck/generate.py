@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from html import escape
 from typing import Literal
 
+from .card_format import PLACEHOLDER
 from .cloze import ClozeError, card_ords, parse_cloze
 from .errors import Problems
-from .facts import QA, Cloze, Deck, Fact, ListBody, Record, TableBody
+from .facts import QA, Cloze, Fact, ListBody, Record, TableBody
 from .markup import is_blank, to_html, visible_text
-from .validate import PLACEHOLDER
 
 Model = Literal["qa", "cloze"]
 
@@ -36,14 +36,6 @@ class Note:
     @property
     def front(self) -> str:
         return visible_text(self.fields[0])
-
-
-def generate(deck: Deck) -> list[Note]:
-    """Every note of the deck, in authored order; refuses a note that would show no card."""
-    problems = Problems()
-    notes = generate_notes(deck.facts, problems)
-    problems.raise_if_any()
-    return notes
 
 
 def generate_notes(facts: Iterable[Fact], problems: Problems) -> list[Note]:
@@ -178,12 +170,3 @@ def _record_notes(fact: Fact, record: Record) -> Iterator[tuple[str, Model, tupl
                 "qa",
                 (to_html(fill(card.question)), to_html(fill(card.answer)), _extra(fact, reference)),
             )
-
-
-def cloze_answers(note: Note) -> list[str]:
-    """The hidden answers of a cloze note, as plain text (for checks on answer length)."""
-    return (
-        [visible_text(d.answer) for d in parse_cloze(note.fields[0])]
-        if note.model == "cloze"
-        else []
-    )

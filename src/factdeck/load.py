@@ -194,20 +194,30 @@ def card_files(cards_dir: Path) -> list[Path]:
     return files
 
 
-def load_cards(cards_dir: Path) -> list[LoadedFile]:
-    """Load every card file; raise one FactdeckError listing the problems of all files."""
-    problems = Problems()
-    files = card_files(cards_dir)
-    loaded = []
-    for path in files:
+@dataclass(frozen=True)
+class CardFile:
+    """A cards file's bytes, read once: everything after works on these very bytes."""
+
+    path: str  # as shown in messages, e.g. "cards/10-anatomy.yaml"
+    relative: str  # relative to the cards folder, e.g. "10-anatomy.yaml"
+    raw: bytes
+
+
+def read_card_files(cards_dir: Path, problems: Problems) -> list[CardFile]:
+    """Every cards file of the folder, read; a file that cannot be read is a problem."""
+    files = []
+    for path in card_files(cards_dir):
         relative = path.relative_to(cards_dir).as_posix()
-        result = load_file(path, str(path), relative)
-        if isinstance(result, LoadedFile):
-            loaded.append(result)
+        raw = read_bytes(path, str(path))
+        if isinstance(raw, list):
+            problems.extend(raw)
         else:
-            problems.extend(result)
-    problems.raise_if_any()
-    return loaded
+            files.append(CardFile(str(path), relative, raw))
+    return files
+
+
+def parse(file: CardFile) -> LoadedFile | list[Problem]:
+    return parse_file(file.raw, file.path, file.relative)
 
 
 def load_file(path: Path, shown: str, relative: str) -> LoadedFile | list[Problem]:

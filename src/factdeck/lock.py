@@ -8,7 +8,6 @@ content last changed, recorded here and committed with the cards like a package 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -16,13 +15,10 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from .atomic import atomic_path
 from .errors import FactdeckError, Location, Problem
-
-if TYPE_CHECKING:
-    from .generate import Note
 
 LOCK_NAME = "factdeck.lock"
 FORMAT = 1
@@ -40,19 +36,6 @@ class Lock:
 
 
 EMPTY = Lock({}, {})
-
-
-def content_hash(value: object) -> str:
-    """A short, stable digest of JSON-serialisable content."""
-    data = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return hashlib.sha256(data.encode()).hexdigest()[:20]
-
-
-def note_digest(note: Note) -> str:
-    """What decides whether a note changed: its note type, its fields and its tags. (Fields and
-    tags never hold control characters, so the separators below cannot be forged.)"""
-    content = "\x1e".join((note.model, "\x1f".join(note.fields), " ".join(note.tags)))
-    return hashlib.sha256(content.encode()).hexdigest()[:20]
 
 
 def build_time() -> int:
@@ -152,16 +135,6 @@ def write_lock(path: Path, lock: Lock) -> None:
             "times are not recorded: make the cards folder writable and build again"
         )
         raise FactdeckError([Problem(Location(str(path), 0), message)]) from error
-
-
-def relock(
-    notes: Iterable[tuple[str, str]],
-    notetypes: Iterable[tuple[str, str]],
-    previous: Lock,
-    now: int,
-) -> Lock:
-    """The lock for this build, from (key, digest) pairs of its notes and note types."""
-    return Lock(stamp(notes, previous.notes, now), stamp(notetypes, previous.notetypes, now))
 
 
 def changed_keys(old: Lock, new: Lock) -> list[str]:

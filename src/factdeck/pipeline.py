@@ -1,64 +1,98 @@
-"""The pipeline, top to bottom: load → validate → generate → lock → select → package.
+"""The pipeline that every command runs, top to bottom:
 
-`compile_cards` runs the stages over the whole deck in memory, for `check`, `list` and `stats`.
-`build` runs the same stages file by file and streams each file's notes into the packages, so
-memory stays flat at any deck size, and it skips the first three stages for every file that a
-build cache has already seen unchanged.
+    read every cards file once → definitions (deck, sources, types)
+      → per file: load → validate → generate → records (or the build cache)
+      → lock times → select → package
+
+`compile_deck` (check, list, stats) runs it without packaging and keeps the deck in memory;
+`build` streams each file's records into its packages as soon as they are made, so its memory
+stays flat at any deck size. Both run the same stages, so whatever `build` refuses, `check`
+reports with the same messages.
 """
 
 from __future__ import annotations
 
 import gc
-import re
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from .cache import CACHE_DIR, BuildCache
+from .definitions import DeckInfo, Definitions, Source, may_define, read_definitions
 from .errors import FactdeckError, Location, Problem, Problems
-
-if TYPE_CHECKING:
-    from .apkg import FileRecords
-from .facts import Deck
-from .generate import Note, generate, generate_notes
-from .load import LoadedFile, card_files, load_cards, parse_file, read_bytes
+from .facts import claim_id, read_facts
+from .generate import generate_notes
+from .load import CardFile, LoadedFile, parse, read_card_files
 from .lock import (
     LOCK_NAME,
     Entry,
     Lock,
     build_time,
     changed_keys,
-    content_hash,
-    note_digest,
     read_lock,
-    relock,
     stamp,
     stamp_one,
     write_lock,
 )
-from .selection import FactKey, Subset, SubsetCheck, check_subset, load_recipes, select
-from .validate import (
-    Definitions,
-    check_not_empty,
-    claim_id,
-    file_facts,
-    read_definitions,
-    validate,
-)
+from .notetypes import notetype_digests
+from .recipes import load_recipes
+from .records import FactRow, FileRecords, NoteRow, pack
+from .selection import Subset, SubsetCheck
+
+if TYPE_CHECKING:
+    from .apkg import PackageWriter
 
 Progress = Callable[[int, int], None]  # (files done, files in all)
 
-# A file that may define the deck, sources or types: such top-level keys start a line. A file
-# without any key at the start of a line (a flow mapping, say) is read in the first pass too.
-_DEFINES = re.compile(rb"^[\"']?(?:deck|sources|types)[\"']?[ \t]*:", re.MULTILINE)
-_BLOCK_KEY = re.compile(rb"^[A-Za-z_\"'][^\n]*?:(?:[ \t]|$)", re.MULTILINE)
+
+@dataclass(frozen=True)
+class CompiledFile:
+    """One cards file through every stage but packaging."""
+
+    path: str  # as shown in messages
+    relative: str  # relative to the cards folder
+    records: FileRecords
+    mods: tuple[int, ...]  # each note's time: when its content last changed (from the lock)
+    cached: bool  # taken from the build cache
+
+
+class DeckNote(NamedTuple):
+    file: str  # relative to the cards folder
+    fact: FactRow
+    note: NoteRow
 
 
 @dataclass(frozen=True)
-class Compiled:
-    deck: Deck
-    notes: list[Note]
+class CompiledDeck:
+    """A whole deck, compiled and checked, in memory: what check, list and stats show."""
+
+    info: DeckInfo
+    sources: dict[str, Source]
+    files: tuple[CompiledFile, ...]
+    kept: tuple[tuple[bool, ...], ...]  # per file, per fact: whether the selection keeps it
+    lock: Lock  # the lock a build would write
+    lock_is_current: bool  # whether the lock file already is that lock
+
+    def facts(self, *, selected: bool = False) -> list[tuple[str, FactRow]]:
+        """(file, fact) for every fact in authored order, or for the selected ones."""
+        return [
+            (file.relative, fact)
+            for file, kept in zip(self.files, self.kept, strict=True)
+            for fact, keep in zip(file.records.facts, kept, strict=True)
+            if keep or not selected
+        ]
+
+    def notes(self, *, selected: bool = False) -> list[DeckNote]:
+        """Every note in authored order, or the notes of the selected facts."""
+        return [
+            DeckNote(file.relative, file.records.facts[note.fact], note)
+            for file, kept in zip(self.files, self.kept, strict=True)
+            for note in file.records.notes
+            if kept[note.fact] or not selected
+        ]
 
 
 @dataclass(frozen=True)
@@ -79,33 +113,35 @@ class BuildReport:
     cached: int  # files taken from the build cache
 
 
-def compile_cards(cards_dir: Path) -> Compiled:
-    """Read and check every card file, and make every note; nothing is written."""
-    deck = validate(load_cards(cards_dir))
-    return Compiled(deck, generate(deck))
-
-
-def subsets_for(main_deck: str, subsets: Sequence[Subset], recipes: Sequence[Path]) -> list[Subset]:
-    """The command-line subsets plus those of recipe files; the whole deck if none."""
-    found = list(subsets)
-    if recipes:
-        found += load_recipes(recipes, main_deck)
-    return found or [Subset()]
-
-
-def choose(compiled: Compiled, subset: Subset) -> list[Note]:
-    """The notes of a subset, after checking that each filter matches something."""
-    if not subset.selection.is_everything():
-        check_subset(compiled.deck, subset)
-    return select(compiled.notes, subset.selection)
-
-
-def lock_for(compiled: Compiled, previous: Lock) -> Lock:
-    """The lock a build of these cards would write."""
-    from .apkg import notetype_digests  # genanki is only needed when a deck is packaged
-
-    digests = ((n.key, note_digest(n)) for n in compiled.notes)
-    return relock(digests, notetype_digests(), previous, build_time())
+def compile_deck(
+    cards_dir: Path,
+    *,
+    subset: Subset | None = None,
+    recipes: Sequence[Path] = (),
+    cache: bool = True,
+) -> CompiledDeck:
+    """Run every stage but packaging and keep the deck in memory; raise FactdeckError with every
+    problem. A `subset`, or one recipe file in `recipes`, marks a selection (every filter must
+    match something). Writes nothing: the build cache is only read."""
+    run = DeckRun(cards_dir, cache=cache, write_cache=False)
+    chosen = subsets_for(run.info.name, [subset] if subset else [], recipes)
+    if len(chosen) != 1:
+        raise ValueError("compile_deck takes one selection: a subset or one recipe file")
+    check = SubsetCheck(chosen[0])
+    files, kept = [], []
+    for file in run.compile():
+        files.append(file)
+        kept.append(tuple(check.keeps_facts(file.records.facts, file.relative)))
+    lock = run.finish([check])
+    definitions = run.definitions
+    return CompiledDeck(
+        definitions.info,
+        definitions.sources,
+        tuple(files),
+        tuple(kept),
+        lock,
+        lock_is_current=lock == run.previous,
+    )
 
 
 def build(
@@ -124,174 +160,161 @@ def build(
     order as in the full deck, and building a subset never loses the history of other notes.
     Nothing is written unless every file is valid.
     """
-    from .apkg import PackageDeck, PackageWriter, notetype_digests
-    from .cache import CACHE_DIR, BuildCache, code_digest
-
-    paths = card_files(cards_dir)
-    shown = [str(p) for p in paths]
-    relative = [p.relative_to(cards_dir).as_posix() for p in paths]
-    problems = Problems()
-    definitions, preloaded = _definitions(paths, shown, relative, problems)
-    info = definitions.info
-    if info is None:
-        problems.raise_if_any()
-    assert info is not None
-    chosen = subsets_for(info.name, subsets, recipes)
-
-    lock_path = cards_dir / LOCK_NAME
-    previous = read_lock(lock_path)
-    now = build_time()
-    # Note and card ids: millisecond times, as Anki makes them, in authored order from the
-    # newest time in the lock: the same for the same lock, and new notes look recently added.
-    base_id = max((e.mod for e in previous.notes.values()), default=now) * 1000
-    build_cache = BuildCache(cards_dir / CACHE_DIR, _context(definitions, code_digest()))
-    writers: list[PackageWriter] = []
+    run = DeckRun(cards_dir, cache=cache, write_cache=cache)
+    chosen = subsets_for(run.info.name, subsets, recipes)
     checks = [SubsetCheck(subset) for subset in chosen]
-    notes: dict[str, Entry] = {}
-    previous_notes = previous.notes
-    seen: dict[str, Location] = {}
-    facts = position = cards = cached = 0
+    packages: list[PackageWriter] = []
     try:
         with _collector_paused():
-            for subset in chosen:
-                description = subset.description or info.description
-                if not subset.selection.is_everything():
-                    description += f"\n\nA subset of {info.name} ({subset.selection.describe()})."
-                writers.append(
-                    PackageWriter(
-                        subset.output or Path("dist") / f"{info.namespace}.apkg",
-                        PackageDeck(subset.deck_name or info.name, description),
-                        subdecks,
-                        base_id,
-                    )
-                )
-            for index, path in enumerate(paths):
-                raw = read_bytes(path, shown[index])
-                if isinstance(raw, list):
-                    problems.extend(raw)
-                    continue
-                key = build_cache.key(relative[index], raw) if cache else ""
-                records = build_cache.get(key) if cache else None
-                if records is not None:
-                    cached += 1
-                else:
-                    loaded = preloaded.get(index) or parse_file(raw, shown[index], relative[index])
-                    records = _compile_file(loaded, definitions, problems)
-                    if records is None:
-                        continue
-                    if cache:
-                        build_cache.put(key, records)
-                for fact in records.facts:
-                    claim_id(seen, fact.id, Location(shown[index], fact.line), problems)
-                facts += len(records.facts)
-                if problems:
-                    continue  # keep checking the other files; nothing will be written
-                keys = [FactKey(f.id, f.kind, relative[index], f.tags) for f in records.facts]
-                mods = []
-                for note in records.notes:
-                    entry = notes[note.key] = stamp_one(
-                        previous_notes.get(note.key), note.digest, now
-                    )
-                    mods.append(entry.mod)
-                for writer, check in zip(writers, checks, strict=True):
-                    keeps = [check.keeps(key) for key in keys]
-                    writer.add_file(
-                        relative[index],
-                        records,
-                        keeps,
-                        mods,
-                        position=position + 1,
-                        card_id=cards + 1,
-                    )
-                position += len(records.notes)
-                cards += sum(len(note.ords) for note in records.notes)
-                if progress:
-                    progress(index + 1, len(paths))
-
-        check_not_empty(definitions, facts, shown[0], problems)
-        if not problems:
-            for check in checks:
-                problems.extend(check.problems())
-        problems.raise_if_any()
-        lock = Lock(notes, stamp(notetype_digests(), previous.notetypes, now))
-        if locked and lock != previous:
-            _refuse_stale_lock(lock_path, previous, lock)
-        for writer in writers:
-            writer.finish({m: e.mod for m, e in lock.notetypes.items()})  # type: ignore[misc]
+            packages.extend(_open_package(run, subset, subdecks) for subset in chosen)
+            for file in run.compile(progress):
+                for package, check in zip(packages, checks, strict=True):
+                    keeps = check.keeps_facts(file.records.facts, file.relative)
+                    package.add_file(file.records, file.mods, keeps)
+        lock = run.finish(checks)
+        if locked and lock != run.previous:
+            _refuse_stale_lock(run.lock_path, run.previous, lock)
+        notetype_times = {model: entry.mod for model, entry in lock.notetypes.items()}
+        for package in packages:
+            package.finish(notetype_times)  # type: ignore[arg-type]
     finally:
-        for writer in writers:
-            writer.discard()
-    if lock != previous:
-        write_lock(lock_path, lock)
-    if cache:
-        build_cache.prune()
+        for package in packages:
+            package.discard()
+    run.save(lock)
     results = [
-        BuildResult(w.output, w.deck.name, w.facts, w.notes, w.cards, w.files) for w in writers
+        BuildResult(p.output, p.deck.name, p.facts, p.notes, p.cards, p.files) for p in packages
     ]
-    return BuildReport(results, lock_updated=lock != previous, files=len(paths), cached=cached)
+    return BuildReport(results, lock != run.previous, run.file_count, run.cached)
 
 
-def _compile_file(
-    loaded: LoadedFile | list[Problem], definitions: Definitions, problems: Problems
-) -> FileRecords | None:
-    """Validate one parsed file and make its notes; None if it has any problem."""
-    from .apkg import pack
-
-    if isinstance(loaded, list):
-        problems.extend(loaded)
-        return None
-    before = problems.count
-    facts = file_facts(loaded, definitions, {}, problems)
-    notes = generate_notes(facts, problems)
-    if problems.count != before:
-        return None
-    assert definitions.info is not None
-    return pack(facts, notes, definitions.info.namespace)
+def subsets_for(main_deck: str, subsets: Sequence[Subset], recipes: Sequence[Path]) -> list[Subset]:
+    """The command-line subsets plus those of recipe files; the whole deck if none."""
+    found = list(subsets)
+    if recipes:
+        found += load_recipes(recipes, main_deck)
+    return found or [Subset()]
 
 
-def _definitions(
-    paths: list[Path], shown: list[str], relative: list[str], problems: Problems
-) -> tuple[Definitions, dict[int, LoadedFile]]:
-    """First pass: the deck, sources and types, from the files that may hold them (parsed once
-    here and kept for the second pass)."""
-    preloaded: dict[int, LoadedFile] = {}
-    for index, path in enumerate(paths):
-        raw = read_bytes(path, shown[index])
-        if isinstance(raw, list):
-            continue  # reported in the second pass
-        if _may_define(raw) or not _BLOCK_KEY.search(raw):
-            loaded = parse_file(raw, shown[index], relative[index])
-            if isinstance(loaded, LoadedFile):
-                preloaded[index] = loaded
-    definitions = read_definitions(list(preloaded.values()), shown[0], problems)
-    return definitions, preloaded
+class DeckRun:
+    """One run of the stages over a cards folder, and what they share: the definitions, the
+    lock being written, the ids seen so far and every problem found."""
+
+    def __init__(self, cards_dir: Path, *, cache: bool, write_cache: bool) -> None:
+        problems = Problems()
+        files = read_card_files(cards_dir, problems)
+        # Files that may hold definitions are loaded first and kept loaded for their facts.
+        self._loaded = {f.relative: parse(f) for f in files if may_define(f.raw)}
+        for result in self._loaded.values():
+            if isinstance(result, list):
+                problems.extend(result)
+        # Every fact is checked against the definitions: with a file unread or unreadable, or a
+        # definition wrong, each fact problem could be a false alarm. Those come first, alone.
+        problems.raise_if_any()
+        defining = [r for r in self._loaded.values() if isinstance(r, LoadedFile)]
+        self.definitions: Definitions = read_definitions(defining, files[0].path)
+        self.info = self.definitions.info
+        self.lock_path = cards_dir / LOCK_NAME
+        self.previous = read_lock(self.lock_path)
+        self.now = build_time()
+        # Note and card ids: millisecond times, as Anki makes them, in authored order from the
+        # newest time in the lock: the same for the same lock, and new notes look recently added.
+        self.first_id = max((e.mod for e in self.previous.notes.values()), default=self.now) * 1000
+        self.cache = (
+            BuildCache(cards_dir / CACHE_DIR, self.definitions, writable=write_cache)
+            if cache
+            else None
+        )
+        self.problems = Problems()
+        self.file_count = len(files)
+        self.cached = 0
+        self._files = deque(files)  # each file's bytes are dropped once it is compiled
+        self._first_path = files[0].path
+        self._ids: dict[str, Location] = {}
+        self._facts = 0
+        self._notes: dict[str, Entry] = {}
+
+    def compile(self, progress: Progress | None = None) -> Iterator[CompiledFile]:
+        """Each file through load → validate → generate → records → lock times. Once a problem
+        is found, the other files are still checked, but nothing more is yielded."""
+        done = 0
+        while self._files:
+            file = self._files.popleft()
+            compiled = self._compile_file(file)
+            done += 1
+            if progress:
+                progress(done, self.file_count)
+            if compiled is not None and not self.problems:
+                yield compiled
+        if not self._facts and not self.problems:
+            self.problems.add(
+                Location(self._first_path, 1), "the deck has no facts; add a file with `facts:`"
+            )
+
+    def finish(self, checks: Sequence[SubsetCheck]) -> Lock:
+        """After `compile`: the lock a build writes, or FactdeckError with every problem found."""
+        if not self.problems:
+            for check in checks:
+                self.problems.extend(check.problems())
+        self.problems.raise_if_any()
+        return Lock(self._notes, stamp(notetype_digests(), self.previous.notetypes, self.now))
+
+    def save(self, lock: Lock) -> None:
+        """Write the lock if it changed; drop cache entries this run did not use."""
+        if lock != self.previous:
+            write_lock(self.lock_path, lock)
+        if self.cache:
+            self.cache.prune()
+
+    def _compile_file(self, file: CardFile) -> CompiledFile | None:
+        key = self.cache.key(file.relative, file.raw) if self.cache else ""
+        records = self.cache.get(key) if self.cache else None
+        cached = records is not None
+        if records is not None:
+            for fact in records.facts:
+                claim_id(self._ids, fact.id, Location(file.path, fact.line), self.problems)
+        else:
+            records = self._records(file)
+            if records is None:
+                return None
+            if self.cache:
+                self.cache.put(key, records)
+        self._facts += len(records.facts)
+        self.cached += cached
+        previous = self.previous.notes
+        mods = []
+        for note in records.notes:
+            entry = self._notes[note.key] = stamp_one(previous.get(note.key), note.digest, self.now)
+            mods.append(entry.mod)
+        return CompiledFile(file.path, file.relative, records, tuple(mods), cached)
+
+    def _records(self, file: CardFile) -> FileRecords | None:
+        """load → validate → generate → records; None if the file has any problem."""
+        loaded = self._loaded.pop(file.relative, None) or parse(file)
+        if isinstance(loaded, list):
+            self.problems.extend(loaded)
+            return None
+        before = self.problems.count
+        facts = read_facts(loaded, self.definitions, self._ids, self.problems)
+        notes = generate_notes(facts, self.problems)
+        if self.problems.count != before:
+            return None
+        return pack(facts, notes, self.info.namespace)
 
 
-def _may_define(raw: bytes) -> bool:
-    # bytes.find first: a multi-line regular expression over every byte of a big deck is slow
-    needles = [q + word for word in (b"deck", b"sources", b"types") for q in (b"", b'"', b"'")]
-    if not any(raw.startswith(n) or b"\n" + n in raw for n in needles):
-        return False
-    return bool(_DEFINES.search(raw))
+def _open_package(run: DeckRun, subset: Subset, subdecks: bool) -> PackageWriter:
+    """A package for a subset: its output, its deck's name and description."""
+    from .apkg import PackageDeck, PackageWriter  # only a build needs the package writer
 
-
-def _context(definitions: Definitions, code: str) -> str:
-    """Everything besides a file's own bytes that its notes depend on."""
-    return content_hash(
-        [
-            code,
-            asdict(definitions.info) if definitions.info else None,
-            [asdict(s) for s in definitions.sources.values()],
-            [_type_content(t) for t in definitions.types.values()],
-        ]
+    info = run.info
+    description = subset.description or info.description
+    if not subset.selection.is_everything():
+        description += f"\n\nA subset of {info.name} ({subset.selection.describe()})."
+    return PackageWriter(
+        subset.output or Path("dist") / f"{info.namespace}.apkg",
+        PackageDeck(subset.deck_name or info.name, description),
+        subdecks,
+        run.first_id,
     )
-
-
-def _type_content(record_type: object) -> object:
-    data = asdict(record_type)  # type: ignore[call-overload]
-    for card in data["cards"]:
-        card["attributes"] = sorted(card["attributes"])
-    return data
 
 
 @contextmanager

@@ -1,145 +1,119 @@
 """JSON Schema of a cards file, so an editor can validate and complete while an instructor types.
 
-It mirrors what `validate` accepts (key names, kinds, choices); `validate` stays the authority
-for what a schema cannot say (unique ids across files, sources that resolve, cloze syntax).
+Built from the card format's vocabulary (`card_format`), like the validator; the validator stays
+the authority for what a schema cannot say (unique ids across files, sources that resolve,
+cloze syntax).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .facts import KINDS, STATUSES, YIELDS
-from .validate import COMMON_KEYS, KIND_KEYS, KIND_REQUIRED, NAME, SLUG, URL
+from .card_format import (
+    CLOZE_CARD,
+    COMMON,
+    DECK,
+    FILE,
+    ITEM,
+    KIND_FIELDS,
+    KINDS,
+    NAME,
+    QA_CARD,
+    ROW,
+    SLUG,
+    SOURCE,
+    TAG,
+    TYPE,
+    URL,
+    Key,
+    Section,
+)
 
-TEXT: dict[str, Any] = {"type": "string", "minLength": 1}
-SLUG_TEXT: dict[str, Any] = {"type": "string", "pattern": SLUG.pattern}
-TAG: dict[str, Any] = {"type": "string", "pattern": r'^[^\s"]+$'}
-ONE_OR_MORE: dict[str, Any] = {"oneOf": [TEXT, {"type": "array", "items": TEXT, "minItems": 1}]}
+Schema = dict[str, Any]
 
-_FIELDS: dict[str, dict[str, Any]] = {
-    "id": {**SLUG_TEXT, "description": "Stable forever: the notes' identity."},
-    "kind": {"enum": list(KINDS)},
-    "source": {**ONE_OR_MORE, "description": "Source key(s) from `sources:`."},
-    "tags": {"type": "array", "items": TAG},
-    "extra": {**TEXT, "description": "Shown on the back: why, caveats, contrasts."},
-    "status": {"enum": list(STATUSES)},
-    "yield": {"enum": list(YIELDS)},
-    "question": TEXT,
-    "answer": TEXT,
-    "reverse": {"type": "boolean"},
-    "text": {**TEXT, "description": "Cloze text: {{c1::answer}} or {{c1::answer::hint}}."},
-    "title": TEXT,
-    "key_label": TEXT,
-    "type": {"type": "string", "pattern": NAME.pattern},
-    "attributes": {"type": "object", "additionalProperties": TEXT},
-    "items": {
-        "type": "array",
-        "minItems": 1,
-        "items": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["id", "text"],
-            "properties": {"id": SLUG_TEXT, "text": TEXT, "detail": TEXT, "hint": TEXT},
-        },
-    },
-    "rows": {
-        "type": "array",
-        "minItems": 1,
-        "items": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["id", "key", "value"],
-            "properties": {"id": SLUG_TEXT, "key": TEXT, "value": TEXT, "hint": TEXT},
-        },
-    },
+TEXT: Schema = {"type": "string", "minLength": 1}
+_SHAPES: dict[str, Schema] = {
+    "text": TEXT,
+    "texts": {"oneOf": [TEXT, {"type": "array", "items": TEXT, "minItems": 1}]},
+    "slug": {"type": "string", "pattern": SLUG.pattern},
+    "name": {"type": "string", "pattern": NAME.pattern},
+    "names": {"type": "array", "items": {"type": "string", "pattern": NAME.pattern}},
+    "tag": {"type": "string", "pattern": TAG.pattern},
+    "tags": {"type": "array", "items": {"type": "string", "pattern": TAG.pattern}},
+    "url": {"type": "string", "pattern": URL.pattern},
+    "boolean": {"type": "boolean"},
 }
 
 
-def _fact_schema(kind: str) -> dict[str, Any]:
-    keys = COMMON_KEYS + KIND_KEYS[kind]
-    properties = {key: _FIELDS[key] for key in keys}
-    properties["kind"] = {"const": kind}
+def _value(key: Key, nested: dict[str, Schema]) -> Schema:
+    """A key's value: from its shape, or for mappings and lists from `nested`."""
+    if isinstance(key.shape, tuple):
+        schema: Schema = {"enum": list(key.shape)}
+    else:
+        schema = dict(nested[key.name]) if key.shape in ("mapping", "list") else _SHAPES[key.shape]
+    return {**schema, "description": key.doc} if key.doc else schema
+
+
+def _object(section: Section, nested: dict[str, Schema] | None = None, *keys: Key) -> Schema:
+    """A mapping with exactly the section's keys (and `keys`, if given, instead)."""
+    chosen = keys or section.keys
     return {
-        "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
-        "then": {
-            "properties": properties,
-            "required": ["id", "kind", *KIND_REQUIRED[kind]],
-            "additionalProperties": False,
-        },
+        "type": "object",
+        "additionalProperties": False,
+        "required": [key.name for key in chosen if key.required],
+        "properties": {key.name: _value(key, nested or {}) for key in chosen},
     }
 
 
-def cards_schema() -> dict[str, Any]:
-    card_template = {
-        "type": "object",
-        "oneOf": [
-            {"required": ["cloze"], "properties": {"cloze": TEXT}, "additionalProperties": False},
-            {
-                "required": ["question", "answer"],
-                "properties": {"question": TEXT, "answer": TEXT},
-                "additionalProperties": False,
+def _list_of(item: Schema) -> Schema:
+    return {"type": "array", "minItems": 1, "items": item}
+
+
+def _fact(kind: str) -> Schema:
+    fields = KIND_FIELDS[kind]
+    nested = {"items": _list_of(_object(ITEM)), "rows": _list_of(_object(ROW))}
+    nested["attributes"] = {"type": "object", "additionalProperties": TEXT}
+    then = _object(fields, nested, *COMMON.keys, *fields.keys)
+    then["properties"]["kind"] = {"const": kind}
+    return {"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]}, "then": then}
+
+
+def cards_schema() -> Schema:
+    card_template = {"type": "object", "oneOf": [_object(CLOZE_CARD), _object(QA_CARD)]}
+    record_type = _object(
+        TYPE,
+        {
+            "cards": {
+                "type": "object",
+                "propertyNames": {"pattern": SLUG.pattern},
+                "additionalProperties": card_template,
+            }
+        },
+    )
+    nested: dict[str, Schema] = {
+        "deck": _object(DECK),
+        "sources": {
+            "type": "object",
+            "propertyNames": {"pattern": SLUG.pattern},
+            "additionalProperties": _object(SOURCE),
+        },
+        "types": {
+            "type": "object",
+            "propertyNames": {"pattern": NAME.pattern},
+            "additionalProperties": record_type,
+        },
+        "facts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [key.name for key in COMMON.keys if key.required],
+                "properties": {"kind": {"enum": list(KINDS)}},
+                "allOf": [_fact(kind) for kind in KINDS],
             },
-        ],
+        },
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "factdeck cards file",
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "deck": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["name", "namespace"],
-                "properties": {"name": TEXT, "namespace": SLUG_TEXT, "description": TEXT},
-            },
-            "sources": {
-                "type": "object",
-                "propertyNames": {"pattern": SLUG.pattern},
-                "additionalProperties": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["title"],
-                    "properties": {
-                        "title": TEXT,
-                        "url": {"type": "string", "pattern": URL.pattern},
-                        "kind": {"enum": ["article", "reference"]},
-                    },
-                },
-            },
-            "types": {
-                "type": "object",
-                "propertyNames": {"pattern": NAME.pattern},
-                "additionalProperties": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["attributes", "cards"],
-                    "properties": {
-                        "description": TEXT,
-                        "attributes": {
-                            "type": "array",
-                            "items": {"type": "string", "pattern": NAME.pattern},
-                        },
-                        "required": {"type": "array", "items": {"type": "string"}},
-                        "cards": {
-                            "type": "object",
-                            "propertyNames": {"pattern": SLUG.pattern},
-                            "additionalProperties": card_template,
-                        },
-                    },
-                },
-            },
-            "topic": TAG,
-            "source": ONE_OR_MORE,
-            "subdeck": TEXT,
-            "facts": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["id", "kind"],
-                    "properties": {"kind": {"enum": list(KINDS)}},
-                    "allOf": [_fact_schema(kind) for kind in KINDS],
-                },
-            },
-        },
+        **_object(FILE, nested),
     }

@@ -8,18 +8,13 @@ matches), filters of different kinds narrow it (a tag and a kind), exclusions al
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import FactdeckError, Location, Problem, Problems
-from .facts import KINDS, Deck, Fact
-from .generate import Note, note_tags
-from .load import CARD_SUFFIXES, load_file
-from .validate import Reader
-
-FILTERS = ("tags", "exclude_tags", "ids", "files", "kinds")
-RECIPE_KEYS = ("name", "deck_name", "description", "output", *FILTERS)
+from .card_format import FILTERS, KINDS
+from .errors import Location, Problem
+from .records import FactRow
 
 
 @dataclass(frozen=True)
@@ -70,8 +65,8 @@ class FactKey:
     tags: tuple[str, ...]
 
     @classmethod
-    def of(cls, fact: Fact) -> FactKey:
-        return cls(fact.id, fact.kind, fact.file, note_tags(fact))
+    def of(cls, fact: FactRow, file: str) -> FactKey:
+        return cls(fact.id, fact.kind, file, fact.tags)
 
 
 def _file_matches(pattern: str, relative: str) -> bool:
@@ -101,13 +96,6 @@ def keeps(selection: Selection, fact: FactKey) -> bool:
     )
 
 
-def select(notes: Sequence[Note], selection: Selection) -> list[Note]:
-    if selection.is_everything():
-        return list(notes)
-    chosen = {n.fact.id for n in notes if keeps(selection, FactKey.of(n.fact))}
-    return [n for n in notes if n.fact.id in chosen]
-
-
 class SubsetCheck:
     """Decides, fact by fact, what a subset keeps, and notes which filters matched something:
     a filter that matches nothing, or a selection that keeps nothing, is an error."""
@@ -119,6 +107,10 @@ class SubsetCheck:
             (name, pattern) for name in FILTERS for pattern in getattr(subset.selection, name)
         }
         self.kept = False
+
+    def keeps_facts(self, facts: Sequence[FactRow], file: str) -> list[bool]:
+        """Whether the subset keeps each fact of a file."""
+        return [self.keeps(FactKey.of(fact, file)) for fact in facts]
 
     def keeps(self, fact: FactKey) -> bool:
         if self.everything:
@@ -156,67 +148,3 @@ class SubsetCheck:
                 )
             )
         return problems
-
-
-def check_subset(deck: Deck, subset: Subset) -> None:
-    """Every filter must match something and the selection must not be empty."""
-    check = SubsetCheck(subset)
-    for fact in deck.facts:
-        check.keeps(FactKey.of(fact))
-    if problems := check.problems():
-        raise FactdeckError(problems)
-
-
-def recipe_paths(paths: Iterable[Path]) -> list[Path]:
-    """Recipe files, with folders expanded to the recipes they hold (in name order)."""
-    found = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.suffix in CARD_SUFFIXES))
-        else:
-            found.append(path)
-    return found
-
-
-def load_recipes(paths: Iterable[Path], main_deck: str) -> list[Subset]:
-    """Read and check recipe files; every problem of every recipe is raised at once."""
-    problems = Problems()
-    subsets = []
-    for path in recipe_paths(paths):
-        shown = str(path)
-        if not path.is_file():
-            problems.add(
-                Location(shown, 0), "recipe file not found; check the path given to --subset"
-            )
-            continue
-        loaded = load_file(path, shown, path.name)
-        if isinstance(loaded, list):
-            problems.extend(loaded)
-            continue
-        reader = Reader(loaded.data, shown, problems)
-        before = problems.count
-        reader.check_keys(RECIPE_KEYS, ("name",))
-        name = reader.text("name")
-        filters = {key: reader.text_list(key) or () for key in FILTERS}
-        if not any(key in loaded.data for key in FILTERS) and not reader.misspelt:
-            reader.report(None, f"a recipe needs at least one filter: {', '.join(FILTERS)}")
-        deck_name = reader.text("deck_name") or (f"{main_deck}::{name}" if name else None)
-        output = reader.text("output")
-        if problems.count != before:
-            continue
-        subsets.append(
-            Subset(
-                selection=Selection(**filters),
-                deck_name=deck_name,
-                description=reader.text("description"),
-                output=Path(output) if output else Path("dist") / f"{path.stem}.apkg",
-                origin={
-                    "subset": Location(shown, 1),
-                    **{key: reader.at(key) for key in FILTERS if key in loaded.data},
-                },
-            )
-        )
-    if not subsets and not problems:
-        raise FactdeckError([Problem(Location("--subset", 0), "no recipe files found")])
-    problems.raise_if_any()
-    return subsets

@@ -1,0 +1,259 @@
+"""The definitions every fact is checked against: the deck (`deck:`), the sources registry
+(`sources:`) and the record types (`types:`). Any cards file may hold them, so they are read
+first, from every file that may define them (see `may_define`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from .card_format import (
+    CLOZE_CARD,
+    DECK,
+    DEFINITIONS,
+    NAME,
+    PLACEHOLDER,
+    QA_CARD,
+    SLUG,
+    SOURCE,
+    SOURCE_KINDS,
+    TYPE,
+    URL,
+)
+from .cloze import ClozeError, parse_cloze
+from .errors import Location, Problems
+from .fields import Reader, suggest
+from .load import LoadedFile
+
+
+@dataclass(frozen=True)
+class DeckInfo:
+    name: str
+    namespace: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    title: str
+    url: str | None
+    kind: Literal["article", "reference"]
+
+
+@dataclass(frozen=True)
+class CardTemplate:
+    """One card a record type makes: a cloze text, or a question and an answer."""
+
+    id: str
+    cloze: str | None
+    question: str | None
+    answer: str | None
+    attributes: frozenset[str]  # the attributes it names; a record lacking one skips the card
+
+
+@dataclass(frozen=True)
+class RecordType:
+    name: str
+    attributes: tuple[str, ...]
+    required: tuple[str, ...]
+    cards: tuple[CardTemplate, ...]
+
+
+@dataclass(frozen=True)
+class Definitions:
+    info: DeckInfo
+    sources: dict[str, Source]
+    types: dict[str, RecordType]
+
+
+# Any spelling of a top-level `deck`, `sources` or `types` key holds the word itself, unless it is
+# written with an escape ("\x64eck"), which needs a backslash.
+_DEFINITION_WORDS = (*(word.encode() for word in DEFINITIONS), b"\\")
+
+
+def may_define(raw: bytes) -> bool:
+    """Whether a file's bytes may hold a definition. Never wrong when it says no: a file that
+    merely mentions one of the words is read with the definitions, which costs nothing but
+    keeping it parsed a little longer."""
+    return any(word in raw for word in _DEFINITION_WORDS)
+
+
+def read_definitions(files: Sequence[LoadedFile], first_path: str) -> Definitions:
+    """The `deck`, `sources` and `types` of the given files; raises with every problem."""
+    problems = Problems()
+    readers = [(file, Reader(file.data, file.path, problems)) for file in files]
+    info = _deck_info(readers, first_path, problems)
+    definitions = _sources(readers, problems), _types(readers, problems)
+    problems.raise_if_any()
+    assert info is not None
+    return Definitions(info, *definitions)
+
+
+def _deck_info(
+    readers: list[tuple[LoadedFile, Reader]], first_path: str, problems: Problems
+) -> DeckInfo | None:
+    found = [(file, reader) for file, reader in readers if "deck" in file.data]
+    if not found:
+        where = first_path
+        problems.add(
+            Location(where, 1),
+            "no file defines `deck:`; add deck.yaml with deck: {name: ..., namespace: ...}",
+        )
+        return None
+    for _, reader in found[1:]:
+        first = found[0][1].at("deck")
+        reader.report("deck", f"`deck:` is already defined at {first}; keep only one")
+    reader = found[0][1]
+    data = reader.mapping("deck")
+    if data is None:
+        return None
+    deck = Reader(data, reader.path, problems)
+    deck.check_section(DECK)
+    name = deck.text("name")
+    namespace = deck.slug("namespace", "namespace")
+    description = deck.text("description") or ""
+    if name is not None and any(not part.strip() for part in name.split("::")):
+        deck.report("name", f"deck name '{name}' has an empty level around '::'")
+        return None
+    if name is None or namespace is None:
+        return None
+    return DeckInfo(name=name, namespace=namespace, description=description)
+
+
+def _sources(readers: list[tuple[LoadedFile, Reader]], problems: Problems) -> dict[str, Source]:
+    sources: dict[str, Source] = {}
+    where: dict[str, Location] = {}
+    for _, reader in readers:
+        data = reader.mapping("sources")
+        if data is None:
+            continue
+        for key, value in data.items():
+            entry = reader.child(value, data.key_lines[key], f"source '{key}'")
+            if entry is None:
+                continue
+            location = Location(reader.path, data.key_lines[key])
+            if not SLUG.match(key):
+                problems.add(location, f"source key '{key}' is not a slug; use e.g. 'nice-ng234'")
+                continue
+            if key in where:
+                problems.add(location, f"source '{key}' is already defined at {where[key]}")
+                continue
+            entry.check_section(SOURCE)
+            title = entry.text("title")
+            url = entry.text("url")
+            if url is not None and not URL.match(url):
+                entry.report("url", f"url '{url}' must start with http:// or https://")
+                url = None
+            kind = entry.choice("kind", SOURCE_KINDS, "reference")
+            if title is not None:
+                where[key] = location
+                sources[key] = Source(key, title, url, kind)  # type: ignore[arg-type]
+    return sources
+
+
+def _types(readers: list[tuple[LoadedFile, Reader]], problems: Problems) -> dict[str, RecordType]:
+    types: dict[str, RecordType] = {}
+    where: dict[str, Location] = {}
+    for _, reader in readers:
+        data = reader.mapping("types")
+        if data is None:
+            continue
+        for name, value in data.items():
+            location = Location(reader.path, data.key_lines[name])
+            entry = reader.child(value, location.line, f"type '{name}'")
+            if entry is None:
+                continue
+            if not NAME.match(name):
+                problems.add(location, f"type name '{name}' must be lower_case_with_underscores")
+                continue
+            if name in where:
+                problems.add(location, f"type '{name}' is already defined at {where[name]}")
+                continue
+            record_type = _record_type(name, entry)
+            if record_type is not None:
+                where[name] = location
+                types[name] = record_type
+    return types
+
+
+def _record_type(name: str, entry: Reader) -> RecordType | None:
+    entry.check_section(TYPE)
+    entry.text("description")  # not shown on cards, but a wrong value is still a mistake
+    attributes = entry.text_list("attributes") or ()
+    for attribute in attributes:
+        if not NAME.match(attribute):
+            entry.report(
+                "attributes", f"attribute '{attribute}' must be lower_case_with_underscores"
+            )
+            return None
+    if len(set(attributes)) != len(attributes):
+        entry.report("attributes", "an attribute is listed twice")
+        return None
+    required = entry.text_list("required") or ()
+    for attribute in required:
+        if attribute not in attributes:
+            entry.report(
+                "required",
+                f"required attribute '{attribute}' is not in attributes"
+                + suggest(attribute, attributes),
+            )
+            return None
+    cards_data = entry.mapping("cards")
+    if cards_data is None or not attributes:
+        return None
+    templates = []
+    for card_id, value in cards_data.items():
+        line = cards_data.key_lines[card_id]
+        card = entry.child(value, line, f"card '{card_id}' of type '{name}'")
+        if card is None:
+            continue
+        if not SLUG.match(card_id):
+            card.report(None, f"card id '{card_id}' is not a slug; use e.g. 'used-for'")
+            continue
+        template = _card_template(card_id, card, attributes)
+        if template is not None:
+            templates.append(template)
+    if not cards_data:
+        entry.report("cards", f"type '{name}' declares no cards; add at least one under `cards:`")
+    if len(templates) != len(cards_data):
+        return None
+    return RecordType(name, tuple(attributes), tuple(required), tuple(templates))
+
+
+def _card_template(card_id: str, card: Reader, attributes: tuple[str, ...]) -> CardTemplate | None:
+    if "cloze" in card.data:
+        card.check_section(CLOZE_CARD)
+        fields = {"cloze": card.text("cloze")}
+    else:
+        card.check_section(QA_CARD)
+        fields = {"question": card.text("question"), "answer": card.text("answer")}
+    if any(v is None for v in fields.values()):
+        return None
+    named: set[str] = set()
+    for key, text in fields.items():
+        assert text is not None
+        for attribute in PLACEHOLDER.findall(text):
+            if attribute not in attributes:
+                card.report(
+                    key,
+                    f"card '{card_id}' names '{{{attribute}}}', which is not an attribute of "
+                    "the type" + suggest(attribute, attributes),
+                )
+                return None
+            named.add(attribute)
+    cloze = fields.get("cloze")
+    if cloze is not None:
+        try:
+            parse_cloze(PLACEHOLDER.sub("x", cloze))
+        except ClozeError as error:
+            card.report("cloze", f"card '{card_id}': 'cloze' {error}")
+            return None
+    return CardTemplate(
+        id=card_id,
+        cloze=cloze,
+        question=fields.get("question"),
+        answer=fields.get("answer"),
+        attributes=frozenset(named),
+    )

@@ -1,0 +1,104 @@
+"""The note types: what a designer edits (fields, templates, CSS) and the ids that must never
+change. Anki matches note types by id, and renaming a field or template of a shipped type makes
+Anki fork it ("Name+") and stop updating existing notes. Template HTML and CSS may change freely:
+a change gives the note type a newer time in the lock, and Anki takes it on the next import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .generate import Model
+from .records import content_hash
+
+NOTETYPE_IDS: dict[Model, int] = {"qa": 1_579_310_221, "cloze": 1_579_310_222}
+NOTETYPE_NAMES: dict[Model, str] = {"qa": "factdeck Q&A", "cloze": "factdeck Cloze"}
+FIELD_NAMES: dict[Model, tuple[str, ...]] = {
+    "qa": ("Front", "Back", "Extra", "Source"),
+    "cloze": ("Text", "Extra", "Source"),
+}
+_FIELD_IDS: dict[Model, tuple[int, ...]] = {
+    "qa": (4_117_530_001, 4_117_530_002, 4_117_530_003, 4_117_530_004),
+    "cloze": (4_117_530_101, 4_117_530_102, 4_117_530_103),
+}
+_TEMPLATE_IDS: dict[Model, int] = {"qa": 4_117_530_201, "cloze": 4_117_530_301}
+
+_BACK_MATTER = (
+    '{{#Extra}}<div class="fd-extra">{{Extra}}</div>{{/Extra}}\n'
+    '{{#Source}}<div class="fd-source">{{Source}}</div>{{/Source}}'
+)
+_TEMPLATES: dict[Model, dict[str, str]] = {
+    "qa": {
+        "name": "Q&A",
+        "qfmt": '<div class="fd-front">{{Front}}</div>',
+        "afmt": '<div class="fd-front">{{Front}}</div>\n<hr id="answer">\n'
+        '<div class="fd-back">{{Back}}</div>\n' + _BACK_MATTER,
+    },
+    "cloze": {
+        "name": "Cloze",
+        "qfmt": '<div class="fd-cloze">{{cloze:Text}}</div>',
+        "afmt": '<div class="fd-cloze">{{cloze:Text}}</div>\n<hr id="answer">\n' + _BACK_MATTER,
+    },
+}
+
+CSS = """\
+.card {
+  --fd-text: #1f2328; --fd-muted: #59636e; --fd-accent: #0b61c7; --fd-line: #d1d9e0;
+  --fd-current: #fff3c4;
+  font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  font-size: 20px; line-height: 1.45; color: var(--fd-text); background: transparent;
+  text-align: left; max-width: 40em; margin: 0 auto; padding: 0 0.6em;
+}
+.card.nightMode, .nightMode .card, .night_mode .card {
+  --fd-text: #e6edf3; --fd-muted: #9198a1; --fd-accent: #6cb6ff; --fd-line: #3d444d;
+  --fd-current: #4a3f10;
+}
+.mobile .card, .card.mobile { font-size: 18px; padding: 0 0.3em; }
+hr#answer { border: 0; border-top: 1px solid var(--fd-line); margin: 0.9em 0; }
+.cloze { font-weight: 700; color: var(--fd-accent); }
+.fd-back { font-weight: 600; }
+.fd-context { color: var(--fd-muted); font-size: 0.9em; margin-top: 0.4em; }
+.fd-extra { margin-top: 0.9em; font-size: 0.9em; }
+.fd-reference { margin-top: 0.6em; font-size: 0.85em; border-collapse: collapse; }
+.fd-reference caption { text-align: left; font-weight: 600; }
+.fd-reference th, .fd-reference td {
+  text-align: left; vertical-align: top; padding: 0.15em 0.5em 0.15em 0;
+  border-bottom: 1px solid var(--fd-line);
+}
+.fd-reference ul { margin: 0.2em 0; padding-left: 1.2em; }
+.fd-current { background: var(--fd-current); }
+.fd-source { margin-top: 1em; font-size: 0.75em; color: var(--fd-muted); }
+.fd-source a { color: var(--fd-accent); }
+.fd-id { font-family: ui-monospace, Menlo, Consolas, monospace; opacity: 0.7; }
+"""
+
+
+def notetype_json(model: Model, mod: int) -> dict[str, Any]:
+    """The note type as Anki stores it; `mod` decides whether Anki takes a changed template."""
+    fields = [
+        {"name": name, "id": field_id}
+        for name, field_id in zip(FIELD_NAMES[model], _FIELD_IDS[model], strict=True)
+    ]
+    template = dict(_TEMPLATES[model], id=_TEMPLATE_IDS[model])
+    import genanki  # only a build needs it: --help and check stay quick
+
+    genanki_model = genanki.Model(
+        NOTETYPE_IDS[model],
+        NOTETYPE_NAMES[model],
+        fields=fields,
+        templates=[template],
+        css=CSS,
+        model_type=genanki.Model.CLOZE if model == "cloze" else genanki.Model.FRONT_BACK,
+    )
+    data: dict[str, Any] = genanki_model.to_json(mod, None)
+    return data
+
+
+def notetype_digests() -> list[tuple[str, str]]:
+    """What defines each note type apart from its time, hashed for the lock."""
+    digests: list[tuple[str, str]] = []
+    for model in NOTETYPE_IDS:
+        data = notetype_json(model, 0)
+        del data["mod"]
+        digests.append((model, content_hash(data)))
+    return digests

@@ -1,0 +1,107 @@
+"""Notes → records: each fact and note in the compact form that every later stage reads (the
+lock, selection, packaging, list and stats) and that the build cache stores. A note's identity
+(its GUID) and the digest that says whether its content changed are decided here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from .card_format import Status, Yield
+from .facts import Fact
+from .generate import Model, Note, note_tags
+from .markup import visible_text
+
+
+class FactRow(NamedTuple):
+    """What selection, packaging and reports need of a fact."""
+
+    id: str
+    line: int
+    kind: str
+    tags: tuple[str, ...]  # every tag its notes carry, meta:: tags included
+    subdeck: str
+    status: Status
+    yield_: Yield
+    sources: tuple[str, ...]  # source keys
+
+
+class NoteRow(NamedTuple):
+    """A note as the package stores it, but for what each build decides: time, order and ids."""
+
+    fact: int  # index of its fact among the file's FactRows
+    key: str  # "<fact id>/<variant>": its entry in the lock
+    model: Model
+    guid: str
+    tags: tuple[str, ...]
+    fields: tuple[str, ...]  # qa: front, back, extra, source; cloze: text, extra, source
+    sort_field: str  # what a student sees of the first field (the front)
+    checksum: int
+    ords: tuple[int, ...]  # the cards Anki makes from it
+    digest: str  # a hash of its content: whether it changed since the lock
+
+    @property
+    def variant(self) -> str:
+        return self.key.split("/", 1)[1]
+
+
+class FileRecords(NamedTuple):
+    facts: list[FactRow]
+    notes: list[NoteRow]
+
+
+def content_hash(value: object) -> str:
+    """A short, stable digest of JSON-serialisable content."""
+    data = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(data.encode()).hexdigest()[:20]
+
+
+def note_digest(note: Note) -> str:
+    """What decides whether a note changed: its note type, its fields and its tags. (Fields and
+    tags never hold control characters, so the separators below cannot be forged.)"""
+    content = "\x1e".join((note.model, "\x1f".join(note.fields), " ".join(note.tags)))
+    return hashlib.sha256(content.encode()).hexdigest()[:20]
+
+
+def pack(facts: Sequence[Fact], notes: Sequence[Note], namespace: str) -> FileRecords:
+    """One file's facts and notes → its records."""
+    # genanki's import costs a tenth of a second; only GUIDs need it, so only here.
+    from genanki import guid_for
+
+    index = {fact.id: i for i, fact in enumerate(facts)}
+    fact_rows = [
+        FactRow(
+            f.id,
+            f.location.line,
+            f.kind,
+            note_tags(f),
+            f.subdeck,
+            f.status,
+            f.yield_,
+            tuple(s.key for s in f.sources),
+        )
+        for f in facts
+    ]
+    note_rows = []
+    for note in notes:
+        # Anki sorts and finds duplicates by the first field's text, with a checksum of it.
+        sort_field = visible_text(note.fields[0])
+        note_rows.append(
+            NoteRow(
+                fact=index[note.fact.id],
+                key=note.key,
+                model=note.model,
+                # Identity, never text: fixing a typo must update the note, not add a duplicate.
+                guid=str(guid_for("factdeck", namespace, note.fact.id, note.variant)),
+                tags=note.tags,
+                fields=note.fields,
+                sort_field=sort_field,
+                checksum=int(hashlib.sha1(sort_field.encode()).hexdigest()[:8], 16),
+                ords=note.ords,
+                digest=note_digest(note),
+            )
+        )
+    return FileRecords(fact_rows, note_rows)
