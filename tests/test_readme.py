@@ -65,3 +65,20 @@ def test_readme_set_up_commands_are_the_ci_commands() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     for command in (block("sh", "build_deck.py").strip(), block("sh", "pytest").strip()):
         assert command in ci, f"{command!r} from README.md is not in .ci/run"
+
+
+def test_the_python_example_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The 'Use from Python' example works as written on the shipped deck."""
+    shutil.copytree(CARDS, tmp_path / "cards", ignore=shutil.ignore_patterns(".*"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    exec(compile(block("python", "compile_deck"), "README.md", "exec"), {})
+    assert (tmp_path / "dist" / "neural-foramen.apkg").is_file()
+
+
+def test_how_it_works_names_every_module() -> None:
+    """The module table of 'How it works' names each module of the package, and no other."""
+    section = README[README.index("## How it works") :]
+    named = set(re.findall(r"`([a-z_]+)\.py`", section))
+    modules = {p.stem for p in (ROOT / "src" / "factdeck").glob("*.py")} - {"__init__", "__main__"}
+    assert named == modules
