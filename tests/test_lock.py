@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import write
+from factdeck.atomic import Staged
 from factdeck.errors import FactdeckError
 from factdeck.lock import Entry, Lock, read_lock, stamp, write_lock
 
@@ -33,12 +34,17 @@ def test_two_edits_within_one_second_still_increase_the_time() -> None:
 
 def test_lock_file_round_trips_and_is_one_line_per_note(tmp_path: Path) -> None:
     """The file is JSON, sorted, one entry per line, and reads back to the same lock."""
-    lock = Lock(stamp([("b/qa", "digest-b"), ("a/qa", "digest-a")], {}, 7), {"qa": Entry("q", 7)})
+    now = 1_700_000_000
+    notes = stamp([("b/qa", "digest-b"), ("a/qa", "digest-a")], {}, now)
+    lock = Lock(notes, {"qa": Entry("q", now)}, "a-deck")
     path = tmp_path / "factdeck.lock"
-    write_lock(path, lock)
+    staged = Staged()
+    write_lock(path, lock, staged)
+    staged.commit()
     assert read_lock(path) == lock
     lines = path.read_text().splitlines()
-    assert lines[6].startswith('    "a/qa": {"hash": ') and lines[7].startswith('    "b/qa"')
+    assert lines[2] == '  "namespace": "a-deck",'
+    assert lines[7].startswith('    "a/qa": {"hash": ') and lines[8].startswith('    "b/qa"')
     assert json.loads(path.read_text())["format"] == 1
 
 
@@ -112,5 +118,6 @@ def test_bad_source_date_epoch(run, mini_cards: Path, monkeypatch: pytest.Monkey
     result = run("build", "--cards", "cards")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "SOURCE_DATE_EPOCH: 'yesterday' is not a whole number of seconds"
+        "SOURCE_DATE_EPOCH: 'yesterday' is not a whole number of seconds; set it to a time in "
+        "seconds, e.g. $(git log -1 --format=%ct)"
     )

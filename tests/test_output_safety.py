@@ -272,7 +272,7 @@ def large(tmp_path: Path) -> dict[str, Any]:
     return {
         "cards": cards,
         "output": output,
-        "env": {**env, "SOURCE_DATE_EPOCH": "1800000000"},
+        "env": {**env, "SOURCE_DATE_EPOCH": "1750000000"},
         "old": output.read_bytes(),
         "lock": lock,
         "old_lock": lock.read_bytes(),
@@ -377,21 +377,24 @@ def test_thousands_of_problems_are_capped_and_counted(run, mini_cards: Path) -> 
 def test_lock_that_cannot_be_written_is_a_message(
     run, mini_cards: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A lock-file write failure says what happened (the .apkg is written), no traceback."""
+    """A lock-file write failure says what happened, and replaces nothing: the package and the
+    lock are written together or not at all."""
     import factdeck.lock
 
-    def refuse(path: Path) -> None:
-        raise PermissionError(13, "Permission denied", str(path))
+    def full(lock: object) -> None:
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(factdeck.lock, "atomic_path", refuse)
+    monkeypatch.setattr(factdeck.lock, "lock_lines", full)
     result = run("build", "--cards", "cards", "-o", "deck.apkg")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == (
-        "cards/factdeck.lock: cannot write the lock file (Permission denied); the .apkg was "
-        "written, but its notes' times are not recorded: make the cards folder writable and "
-        "build again"
-    )
-    assert Path("deck.apkg").is_file()
+    assert result.stderr.splitlines() == [
+        "cards/factdeck.lock: cannot write the lock file (No space left on device); check the "
+        "cards folder's permissions and free space",
+        "factdeck: 1 problem; nothing was written",
+    ]
+    assert not Path("deck.apkg").exists()
+    assert not (mini_cards / "factdeck.lock").exists()
+    assert [p.name for p in mini_cards.iterdir() if p.name.endswith(".tmp")] == []
 
 
 def test_leftovers_of_a_killed_build_are_removed_when_old(run, mini_cards: Path) -> None:
@@ -409,14 +412,21 @@ def test_leftovers_of_a_killed_build_are_removed_when_old(run, mini_cards: Path)
 def test_old_working_folders_of_killed_builds_are_removed(
     run, mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A day-old factdeck-* working folder in the temporary folder goes; a fresh one stays."""
+    """A day-old working folder of a killed build goes; a fresh one stays, and so does any
+    folder factdeck did not make, whatever its name and age."""
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     old, fresh = scratch / "factdeck-old", scratch / "factdeck-fresh"
-    for folder in (old, fresh):
+    theirs = scratch / "factdeck-review"  # a clone of someone's, with uncommitted notes
+    for folder in (old, fresh, theirs):
         folder.mkdir()
         (folder / "collection.anki2").write_bytes(b"left by a killed build")
-    os.utime(old, (time.time() - 2 * 24 * 3600,) * 2)
+    for folder in (old, fresh):
+        (folder / "factdeck-package-workdir").touch()
+    two_days_ago = time.time() - 2 * 24 * 3600
+    for path in (old, old / "factdeck-package-workdir", theirs, theirs / "collection.anki2"):
+        os.utime(path, (two_days_ago,) * 2)
     assert run("build", "--cards", "cards", "-o", "deck.apkg").exit_code == 0
     assert not old.exists() and fresh.exists()
+    assert (theirs / "collection.anki2").read_bytes() == b"left by a killed build"

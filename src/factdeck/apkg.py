@@ -28,7 +28,7 @@ from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
 from .archive import write_zip
-from .atomic import LEFTOVER_AGE, atomic_path
+from .atomic import LEFTOVER_AGE, Staged
 from .errors import FactdeckError, Location, Problem
 from .generate import Model
 from .notetypes import NOTETYPE_IDS, notetype_json
@@ -56,12 +56,18 @@ _TABLES = re.sub(r"CREATE INDEX[^;]*;", "", APKG_SCHEMA)
 _FLUSH_ROWS = 5_000  # rows held before they go to SQLite: memory stays flat at any deck size
 
 
+# Only a folder holding this file, which only the package writer writes, is ever removed: the
+# temporary folder is shared, and a folder of someone else's may be called factdeck-anything.
+_WORKDIR_MARKER = "factdeck-package-workdir"
+
+
 def _remove_old_workdirs() -> None:
     """Working folders that killed builds left in the temporary folder, a day old or more."""
     cutoff = time.time() - LEFTOVER_AGE
     for path in Path(tempfile.gettempdir()).glob("factdeck-*"):
         with contextlib.suppress(OSError):
-            if path.is_dir() and path.stat().st_mtime < cutoff:
+            marker = path / _WORKDIR_MARKER
+            if not path.is_symlink() and marker.is_file() and marker.stat().st_mtime < cutoff:
                 shutil.rmtree(path, ignore_errors=True)
 
 
@@ -124,6 +130,7 @@ class PackageWriter:
         self._card_rows: list[tuple[Any, ...]] = []
         _remove_old_workdirs()
         self._workdir = Path(tempfile.mkdtemp(prefix="factdeck-"))
+        (self._workdir / _WORKDIR_MARKER).touch()
         self._database = self._workdir / "collection.anki2"
         with self._writing():
             # Used by one thread at a time: the inserter while notes stream, then this one.
@@ -175,7 +182,9 @@ class PackageWriter:
         if len(note_rows) >= _FLUSH_ROWS:
             self._flush()
 
-    def finish(self, notetype_mods: Mapping[Model, int]) -> None:
+    def finish(self, notetype_mods: Mapping[Model, int], staged: Staged) -> None:
+        """Complete the collection and zip it into a staged file, renamed into place with the
+        build's other outputs."""
         with self._writing():
             self._flush()
             self._inserter.close()
@@ -204,8 +213,11 @@ class PackageWriter:
             )
             self._connection.execute("COMMIT")
             self._connection.close()
-            with atomic_path(self.output) as temporary:
-                write_zip(temporary, [("collection.anki2", self._database), ("media", b"{}")])
+            entries: list[tuple[str, Path | bytes]] = [
+                ("collection.anki2", self._database),
+                ("media", b"{}"),
+            ]
+            write_zip(staged.path_for(self.output), entries)
         self.discard()
 
     def discard(self) -> None:

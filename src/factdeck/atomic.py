@@ -18,26 +18,65 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+class Staged:
+    """Files written under temporary names and renamed into place together by `commit`, so a
+    build replaces all its outputs and the lock, or none of them."""
+
+    def __init__(self) -> None:
+        self._files: list[tuple[Path, Path]] = []  # (temporary, target)
+
+    def path_for(self, target: Path) -> Path:
+        """A new, empty temporary file beside `target`, to write its new content to."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(target)
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        self._files.append((Path(name), target))
+        return Path(name)
+
+    def commit(self) -> None:
+        """Put every file on disk, then rename each over its target, in the order staged. If a
+        rename fails part way, PartialCommit says which targets were already replaced."""
+        umask = os.umask(0)
+        os.umask(umask)
+        for temporary, _ in self._files:
+            with open(temporary, "rb+") as written:
+                os.fsync(written.fileno())
+            # mkstemp makes the file readable by its owner only; give it the usual permissions.
+            os.chmod(temporary, 0o666 & ~umask)
+        replaced: list[Path] = []
+        for temporary, target in self._files:
+            try:
+                os.replace(temporary, target)
+            except OSError as error:
+                raise PartialCommit(replaced, target, error) from error
+            replaced.append(target)
+        self._files = []
+
+    def discard(self) -> None:
+        """Remove the temporary files not committed (after a failure, or a commit)."""
+        for temporary, _ in self._files:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+        self._files = []
+
+
+class PartialCommit(OSError):
+    def __init__(self, replaced: list[Path], failed: Path, error: OSError) -> None:
+        super().__init__(error.errno, error.strerror, str(failed))
+        self.replaced = replaced
+        self.failed = failed
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces `target`, else it is removed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(target)
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    temporary = Path(name)
+    staged = Staged()
     try:
-        yield temporary
-        with open(temporary, "rb+") as written:
-            os.fsync(written.fileno())
-        # mkstemp creates the file readable by its owner only; give it the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, target)
+        yield staged.path_for(target)
+        staged.commit()
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
+        staged.discard()
 
 
 LEFTOVER_AGE = 24 * 60 * 60  # seconds: far longer than any build

@@ -3,6 +3,7 @@ prints or exits. Heavy modules are imported inside the commands so that `--help`
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -145,7 +146,12 @@ class FactdeckGroup(click.Group):
             count = plural(len(error.problems), "problem")
             if error.more:
                 count = f"{count} shown of {len(error.problems) + error.more}"
-            click.echo(f"factdeck: {count}; nothing was written", err=True)
+            written = (
+                f"already written: {', '.join(error.written)}"
+                if error.written
+                else "nothing was written"
+            )
+            click.echo(f"factdeck: {count}; {written}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             # Every file is written to a temporary name and renamed into place when complete, so
@@ -369,8 +375,13 @@ def schema() -> None:
     click.echo(json.dumps(cards_schema(), indent=2))
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # `kill` cleans up like Ctrl-C: temporary files go, outputs stay whole
+
+
 def main(default_command: str | None = None) -> None:
     """Entry point; `python build_deck.py` passes default_command="build"."""
+    signal.signal(signal.SIGTERM, _terminated)
     args = sys.argv[1:]
     if not args and default_command:
         args = [default_command]

@@ -37,8 +37,9 @@ class Problem:
 class FactdeckError(Exception):
     """Bad input or a refused build: carries every problem found, to report them all at once."""
 
-    def __init__(self, problems: Iterable[Problem], more: int = 0):
+    def __init__(self, problems: Iterable[Problem], more: int = 0, written: Iterable[str] = ()):
         self.more = more  # problems found past Problems.LIMIT, counted but not kept
+        self.written = list(written)  # files replaced before the problem; usually none
         # fact_id may be None next to a text at the same place: sort it as ''
         self.problems = sorted(
             set(problems), key=lambda p: (p.location, p.message, p.fact_id or "")

@@ -170,25 +170,44 @@ _Loader.yaml_constructors = {
 _Loader.yaml_multi_constructors = {}
 
 
-def find_card_files(cards_dir: Path) -> list[Path]:
-    """Every YAML file under the folder, in path order (the order students meet new cards)."""
-    files = [
-        p
-        for p in cards_dir.rglob("*")
-        if p.suffix in CARD_SUFFIXES
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(cards_dir).parts)
-    ]
-    return sorted(files, key=lambda p: p.relative_to(cards_dir).as_posix())
+def is_yaml(name: str) -> bool:
+    return name.lower().endswith(CARD_SUFFIXES)  # `.YAML` too: never silently left out
 
 
-def card_files(cards_dir: Path) -> list[Path]:
+def find_card_files(cards_dir: Path, problems: Problems) -> list[Path]:
+    """Every YAML file under the folder, in path order (the order students meet new cards).
+    Hidden files and folders are skipped; anything else that cannot be listed is a problem, so
+    that no file's facts are ever silently left out of a deck."""
+
+    def unlistable(error: OSError) -> None:
+        where = Location(str(error.filename or cards_dir), 0)
+        problems.add(where, f"cannot list this folder ({error.strerror}); fix its permissions")
+
+    found = []
+    for folder, folders, names in os.walk(cards_dir, onerror=unlistable):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in names:
+            if name.startswith(".") or not is_yaml(name):
+                continue
+            path = Path(folder, name)
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = str(path).encode("utf-8", "replace").decode()
+                message = "the file name is not valid UTF-8; rename the file"
+                problems.add(Location(shown, 0), message)
+                continue
+            found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(cards_dir).as_posix())
+
+
+def card_files(cards_dir: Path, problems: Problems) -> list[Path]:
     """The card files of the folder; an error if there is no folder or no file in it."""
     if not cards_dir.is_dir():
         message = "cards folder not found; pass the folder that holds your YAML files with --cards"
         raise FactdeckError([Problem(Location(str(cards_dir), 0), message)])
-    files = find_card_files(cards_dir)
-    if not files:
+    files = find_card_files(cards_dir, problems)
+    if not files and not problems:
         message = "no .yaml files in the cards folder; add one (see docs/format.md)"
         raise FactdeckError([Problem(Location(str(cards_dir), 0), message)])
     return files
@@ -206,7 +225,7 @@ class CardFile:
 def read_card_files(cards_dir: Path, problems: Problems) -> list[CardFile]:
     """Every cards file of the folder, read; a file that cannot be read is a problem."""
     files = []
-    for path in card_files(cards_dir):
+    for path in card_files(cards_dir, problems):
         relative = path.relative_to(cards_dir).as_posix()
         raw = read_bytes(path, str(path))
         if isinstance(raw, list):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from .atomic import atomic_path
+from .atomic import Staged
 from .errors import FactdeckError, Location, Problem
 
 LOCK_NAME = "factdeck.lock"
@@ -33,25 +33,47 @@ class Entry(NamedTuple):  # a tuple: small, and never scanned by the garbage col
 class Lock:
     notes: Mapping[str, Entry]
     notetypes: Mapping[str, Entry]
+    # The deck's namespace when these notes were made: part of every note's identity, so a
+    # change would give every student a second copy of every note. (None: not recorded yet.)
+    namespace: str | None = None
 
 
 EMPTY = Lock({}, {})
 
 
+# A note's time is seconds since 1970, as Anki keeps it. A time outside these bounds is a mistake
+# that would harm every student's collection for good: milliseconds (Anki keeps the low 32 bits,
+# a year past 2080, so no later correction would ever be newer) or a time before Anki existed.
+EARLIEST = 1_136_073_600  # 2006-01-01
+FUTURE_ALLOWANCE = 24 * 60 * 60  # a clock a day fast is still plausible
+
+
+def time_problem(value: object, now: int) -> str | None:
+    """Why a time is not a plausible note time in seconds, or None if it is."""
+    if type(value) is not int:  # not bool, not float: exactly what the lock writes
+        return f"{value!r} is not a whole number of seconds"
+    if value > now + FUTURE_ALLOWANCE:
+        hint = "; is it in milliseconds? use seconds" if value > 10**11 else ""
+        return f"{value} is in the future{hint}"
+    if value < EARLIEST:
+        return f"{value} is before 2006, before Anki existed"
+    return None
+
+
 def build_time() -> int:
     """Now, or SOURCE_DATE_EPOCH when set (reproducible builds): the time given to changed notes."""
+    now = int(time.time())
     value = os.environ.get("SOURCE_DATE_EPOCH")
     if value is None:
-        return int(time.time())
-    if not value.strip().isdigit():
-        raise FactdeckError(
-            [
-                Problem(
-                    Location("SOURCE_DATE_EPOCH", 0), f"'{value}' is not a whole number of seconds"
-                )
-            ]
-        )
-    return int(value)
+        return now
+    digits = value.strip()
+    # str.isdigit() also accepts '²' and other digits that int() refuses or reads differently
+    seconds = int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 20 else value
+    if problem := time_problem(seconds, now):
+        message = f"{problem}; set it to a time in seconds, e.g. $(git log -1 --format=%ct)"
+        raise FactdeckError([Problem(Location("SOURCE_DATE_EPOCH", 0), message)])
+    assert isinstance(seconds, int)
+    return seconds
 
 
 def stamp(
@@ -69,23 +91,36 @@ def stamp_one(old: Entry | None, digest: str, now: int) -> Entry:
 
 
 def read_lock(path: Path) -> Lock:
-    if not path.exists():
-        return EMPTY
+    """The lock file, or an empty lock if there is none yet; an error if it cannot be trusted."""
     shown = str(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT:
-            raise ValueError(f"unknown format {data.get('format')!r}")
-        return Lock(
-            {k: Entry(str(v["hash"]), int(v["mod"])) for k, v in data["notes"].items()},
-            {k: Entry(str(v["hash"]), int(v["mod"])) for k, v in data["notetypes"].items()},
-        )
-    except json.JSONDecodeError as error:
-        line, reason = error.lineno, error.msg
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        line, reason = 1, str(error)
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if not path.is_symlink():
+            return EMPTY
+        text, line, reason = "", 0, "it is a link to a file that does not exist"
     except (OSError, UnicodeDecodeError) as error:
-        line, reason = 0, str(error)
+        text, line, reason = "", 0, str(error)
+    else:
+        try:
+            data = json.loads(text)
+            if data.get("format") != FORMAT:
+                raise ValueError(f"unknown format {data.get('format')!r}")
+            namespace = data.get("namespace")
+            if namespace is not None and not isinstance(namespace, str):
+                raise ValueError(f"namespace {namespace!r} is not text")
+            lock = Lock(
+                {k: Entry(str(v["hash"]), v["mod"]) for k, v in data["notes"].items()},
+                {k: Entry(str(v["hash"]), v["mod"]) for k, v in data["notetypes"].items()},
+                namespace,
+            )
+        except json.JSONDecodeError as error:
+            line, reason = error.lineno, error.msg
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            line, reason = 1, str(error)
+        else:
+            _check_times(lock, text, shown)
+            return lock
     raise FactdeckError(
         [
             Problem(
@@ -95,6 +130,22 @@ def read_lock(path: Path) -> Lock:
             )
         ]
     )
+
+
+def _check_times(lock: Lock, text: str, shown: str) -> None:
+    now = int(time.time())
+    latest = now + FUTURE_ALLOWANCE
+    for section in (lock.notetypes, lock.notes):
+        for key, entry in section.items():
+            mod = entry.mod
+            if type(mod) is int and EARLIEST <= mod <= latest:
+                continue
+            line = text.count("\n", 0, max(text.find(json.dumps(key, ensure_ascii=False)), 0)) + 1
+            message = (
+                f"the time of '{key}' is wrong: {time_problem(mod, now)}; restore the lock file "
+                "from version control"
+            )
+            raise FactdeckError([Problem(Location(shown, line), message)])
 
 
 def lock_lines(lock: Lock) -> Iterator[str]:
@@ -109,7 +160,10 @@ def lock_lines(lock: Lock) -> Iterator[str]:
             yield f'    {_quoted(key)}: {{"hash": "{entry.hash}", "mod": {entry.mod}}}{comma}\n'
         yield "  }\n" if last else "  },\n"
 
-    yield f'{{\n  "format": {FORMAT},\n  "notetypes": {{\n'
+    yield f'{{\n  "format": {FORMAT},\n'
+    if lock.namespace is not None:
+        yield f'  "namespace": {json.dumps(lock.namespace)},\n'
+    yield '  "notetypes": {\n'
     yield from section(lock.notetypes, last=False)
     yield '  "notes": {\n'
     yield from section(lock.notes, last=True)
@@ -124,22 +178,23 @@ def _quoted(key: str) -> str:
     return f'"{key}"' if _PLAIN_KEY.match(key) else json.dumps(key, ensure_ascii=False)
 
 
-def write_lock(path: Path, lock: Lock) -> None:
+def write_lock(path: Path, lock: Lock, staged: Staged) -> None:
+    """Write the lock to a staged file, renamed into place with the build's packages."""
     try:
-        with atomic_path(path) as temporary, open(temporary, "w", encoding="utf-8") as out:
+        with open(staged.path_for(path), "w", encoding="utf-8") as out:
             out.writelines(lock_lines(lock))
     except OSError as error:
         reason = error.strerror or str(error)
         message = (
-            f"cannot write the lock file ({reason}); the .apkg was written, but its notes' "
-            "times are not recorded: make the cards folder writable and build again"
+            f"cannot write the lock file ({reason}); check the cards folder's permissions and "
+            "free space"
         )
         raise FactdeckError([Problem(Location(str(path), 0), message)]) from error
 
 
 def changed_keys(old: Lock, new: Lock) -> list[str]:
     """Keys whose entry differs, appeared or disappeared: what --locked reports."""
-    keys = []
+    keys = ["namespace"] if old.namespace != new.namespace else []
     for section_old, section_new in ((old.notetypes, new.notetypes), (old.notes, new.notes)):
         for key in sorted(section_old.keys() | section_new.keys()):
             if section_old.get(key) != section_new.get(key):

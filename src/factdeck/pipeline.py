@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from .atomic import PartialCommit, Staged
 from .cache import CACHE_DIR, BuildCache
 from .definitions import DeckInfo, Definitions, Source, may_define, read_definitions
 from .errors import FactdeckError, Location, Problem, Problems
@@ -37,6 +38,7 @@ from .lock import (
     stamp_one,
     write_lock,
 )
+from .markup import to_html
 from .notetypes import notetype_digests
 from .recipes import load_recipes
 from .records import FactRow, FileRecords, NoteRow, pack
@@ -162,11 +164,15 @@ def build(
     """
     run = DeckRun(cards_dir, cache=cache, write_cache=cache)
     chosen = subsets_for(run.info.name, subsets, recipes)
+    outputs = [subset.output or Path("dist") / f"{run.info.namespace}.apkg" for subset in chosen]
+    _check_outputs(outputs, chosen, cards_dir)
     checks = [SubsetCheck(subset) for subset in chosen]
+    staged = Staged()  # every output and the lock, renamed into place together at the end
     packages: list[PackageWriter] = []
     try:
         with _collector_paused():
-            packages.extend(_open_package(run, subset, subdecks) for subset in chosen)
+            for subset, output in zip(chosen, outputs, strict=True):
+                packages.append(_open_package(run, subset, output, subdecks))
             for file in run.compile(progress):
                 for package, check in zip(packages, checks, strict=True):
                     keeps = check.keeps_facts(file.records.facts, file.relative)
@@ -176,11 +182,16 @@ def build(
             _refuse_stale_lock(run.lock_path, run.previous, lock)
         notetype_times = {model: entry.mod for model, entry in lock.notetypes.items()}
         for package in packages:
-            package.finish(notetype_times)  # type: ignore[arg-type]
+            package.finish(notetype_times, staged)  # type: ignore[arg-type]
+        if lock != run.previous:
+            write_lock(run.lock_path, lock, staged)
+        _commit(staged)
     finally:
+        staged.discard()
         for package in packages:
             package.discard()
-    run.save(lock)
+    if run.cache:
+        run.cache.prune()
     results = [
         BuildResult(p.output, p.deck.name, p.facts, p.notes, p.cards, p.files) for p in packages
     ]
@@ -215,6 +226,7 @@ class DeckRun:
         self.info = self.definitions.info
         self.lock_path = cards_dir / LOCK_NAME
         self.previous = read_lock(self.lock_path)
+        _refuse_namespace_change(self.lock_path, self.previous, self.info.namespace)
         self.now = build_time()
         # Note and card ids: millisecond times, as Anki makes them, in authored order from the
         # newest time in the lock: the same for the same lock, and new notes look recently added.
@@ -256,14 +268,8 @@ class DeckRun:
             for check in checks:
                 self.problems.extend(check.problems())
         self.problems.raise_if_any()
-        return Lock(self._notes, stamp(notetype_digests(), self.previous.notetypes, self.now))
-
-    def save(self, lock: Lock) -> None:
-        """Write the lock if it changed; drop cache entries this run did not use."""
-        if lock != self.previous:
-            write_lock(self.lock_path, lock)
-        if self.cache:
-            self.cache.prune()
+        notetypes = stamp(notetype_digests(), self.previous.notetypes, self.now)
+        return Lock(self._notes, notetypes, self.info.namespace)
 
     def _compile_file(self, file: CardFile) -> CompiledFile | None:
         key = self.cache.key(file.relative, file.raw) if self.cache else ""
@@ -301,7 +307,33 @@ class DeckRun:
         return pack(facts, notes, self.info.namespace)
 
 
-def _open_package(run: DeckRun, subset: Subset, subdecks: bool) -> PackageWriter:
+def _check_outputs(outputs: list[Path], subsets: list[Subset], cards_dir: Path) -> None:
+    """Refuse, before anything is written, an output that would replace something else than a
+    package: an input, a folder, a device, or another subset's package."""
+    problems = Problems()
+    cards = cards_dir.resolve()
+    written: dict[Path, Location] = {}
+    for output, subset in zip(outputs, subsets, strict=True):
+        where = subset.origin.get("output", Location("--output", 0))
+        resolved = output.resolve()
+        if output.is_dir():
+            problems.add(where, f"'{output}' is a folder; name the file, e.g. {output}/deck.apkg")
+        elif output.suffix.lower() != ".apkg":
+            fix = output.with_name(output.name + ".apkg") if output.name else "deck.apkg"
+            problems.add(where, f"'{output}' is not an .apkg file name; write e.g. {fix}")
+        elif output.exists() and not output.is_file():
+            problems.add(where, f"'{output}' exists and is not a regular file; choose another")
+        elif resolved.is_relative_to(cards):
+            problems.add(where, f"'{output}' is inside the cards folder; write it elsewhere")
+        elif resolved in written:
+            problems.add(
+                where, f"'{output}' is also the output at {written[resolved]}; give each its own"
+            )
+        written.setdefault(resolved, where)
+    problems.raise_if_any()
+
+
+def _open_package(run: DeckRun, subset: Subset, output: Path, subdecks: bool) -> PackageWriter:
     """A package for a subset: its output, its deck's name and description."""
     from .apkg import PackageDeck, PackageWriter  # only a build needs the package writer
 
@@ -310,8 +342,9 @@ def _open_package(run: DeckRun, subset: Subset, subdecks: bool) -> PackageWriter
     if not subset.selection.is_everything():
         description += f"\n\nA subset of {info.name} ({subset.selection.describe()})."
     return PackageWriter(
-        subset.output or Path("dist") / f"{info.namespace}.apkg",
-        PackageDeck(subset.deck_name or info.name, description),
+        output,
+        # Anki shows a deck's description as HTML: it is escaped like every card field.
+        PackageDeck(subset.deck_name or info.name, to_html(description)),
         subdecks,
         run.first_id,
     )
@@ -329,6 +362,31 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _commit(staged: Staged) -> None:
+    """Rename every staged file into place; say exactly what was replaced if that fails."""
+    try:
+        staged.commit()
+    except PartialCommit as error:
+        done = [str(path) for path in error.replaced]
+        already = f"; already replaced: {', '.join(done)}" if done else ""
+        message = f"cannot replace the file ({error.strerror}){already}; build again"
+        problem = Problem(Location(str(error.failed), 0), message)
+        raise FactdeckError([problem], written=done) from error
+    except OSError as error:
+        message = f"cannot write the file ({error.strerror}); check the free disk space"
+        raise FactdeckError([Problem(Location(str(error.filename), 0), message)]) from error
+
+
+def _refuse_namespace_change(lock_path: Path, previous: Lock, namespace: str) -> None:
+    if previous.notes and previous.namespace not in (None, namespace):
+        message = (
+            f"the deck's namespace was '{previous.namespace}' when these notes were made and is "
+            f"now '{namespace}': every student would get a second copy of every note. Put the "
+            "namespace back; to start a new deck on purpose, delete this lock file"
+        )
+        raise FactdeckError([Problem(Location(str(lock_path), 2), message)])
 
 
 def _refuse_stale_lock(lock_path: Path, previous: Lock, lock: Lock) -> None:

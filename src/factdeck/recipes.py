@@ -9,7 +9,7 @@ from pathlib import Path
 from .card_format import FILTERS, RECIPE
 from .errors import FactdeckError, Location, Problem, Problems
 from .fields import Reader
-from .load import CARD_SUFFIXES, load_file
+from .load import is_yaml, load_file
 from .selection import Selection, Subset
 
 
@@ -18,7 +18,7 @@ def recipe_paths(paths: Iterable[Path]) -> list[Path]:
     found = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.suffix in CARD_SUFFIXES))
+            found.extend(sorted(p for p in path.iterdir() if is_yaml(p.name)))
         else:
             found.append(path)
     return found
@@ -58,6 +58,7 @@ def load_recipes(paths: Iterable[Path], main_deck: str) -> list[Subset]:
                 output=Path(output) if output else Path("dist") / f"{path.stem}.apkg",
                 origin={
                     "subset": Location(shown, 1),
+                    "output": reader.at("output"),
                     **{key: reader.at(key) for key in FILTERS if key in loaded.data},
                 },
             )
