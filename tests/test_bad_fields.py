@@ -536,25 +536,22 @@ SINGLE = [
         "list-item-of-one-brace",
         FACT + "  - id: a\n    kind: list\n    title: T\n    items:\n      - id: one\n"
         "        text: '}'\n",
-        "cards/20-bad.yaml:4: fact \"a\": note 'item:one' is not a valid cloze once built: cloze "
-        "deletion '{{c1::}}' hides nothing; put the answer after 'c1::'; check braces and markup "
-        "at the start and end of its texts",
+        "cards/20-bad.yaml:9: fact \"a\": 'text' ends with '}', which would break its cloze; "
+        "reword it",
     ),
     (
         "table-value-of-one-brace",
         FACT + "  - id: a\n    kind: table\n    title: T\n    rows:\n      - id: r\n"
         "        key: k\n        value: '}'\n",
-        "cards/20-bad.yaml:4: fact \"a\": note 'row:r' is not a valid cloze once built: cloze "
-        "deletion '{{c1::}}' hides nothing; put the answer after 'c1::'; check braces and markup "
-        "at the start and end of its texts",
+        "cards/20-bad.yaml:10: fact \"a\": 'value' ends with '}', which would break its cloze; "
+        "reword it",
     ),
     (
         "record-attribute-of-one-brace",
         FACT + "  - id: a\n    kind: record\n    type: tumor\n    attributes:\n      name: '}'\n"
         "      category: benign\n",
-        "cards/20-bad.yaml:4: fact \"a\": note 'card:category' is not a valid cloze once built: "
-        "cloze deletion '{{c1::}}' hides nothing; put the answer after 'c1::'; check braces and "
-        "markup at the start and end of its texts",
+        "cards/20-bad.yaml:8: fact \"a\": 'name' ends with '}', which would break its cloze; "
+        "reword it",
     ),
 ]
 SINGLE.append(

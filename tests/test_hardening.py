@@ -382,3 +382,90 @@ def test_a_namespace_change_after_a_release_is_refused(run, mini_cards: Path) ->
         )
     (mini_cards / "factdeck.lock").unlink()
     assert run("build", "--cards", "cards", "-o", "v2.apkg").exit_code == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Minor items: each refused with a clear message, or fixed
+
+FACT = "topic: foramen::x\nsource: article\nfacts:\n"
+LIST = FACT + "  - id: l\n    kind: list\n    title: A list\n    items:\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            LIST + "      - {id: a, text: 'x}'}\n",
+            "cards/20-bad.yaml:8: fact \"l\": 'text' ends with '}', which would break its cloze; "
+            "reword it",
+        ),
+        (
+            LIST + "      - {id: a, text: 'x:', hint: h}\n",
+            "cards/20-bad.yaml:8: fact \"l\": 'text' ends with ':', which would join its hint's "
+            "'::'; reword it",
+        ),
+        (
+            FACT + "  - id: r\n    kind: record\n    type: tumor\n    attributes:\n"
+            "      name: 'Chordoma}'\n      category: malignant\n",
+            "cards/20-bad.yaml:8: fact \"r\": 'name' ends with '}', which would break its cloze; "
+            "reword it",
+        ),
+        (
+            FACT + '  - id: q\n    kind: qa\n    question: "\\u0301\\uFE0F"\n    answer: a\n',
+            "cards/20-bad.yaml:4: fact \"q\": note 'qa' would show an empty front",
+        ),
+        (
+            FACT + "  - &base {id: a, kind: qa, question: q, answer: a}\n"
+            "  - <<: *base\n    id: m\n",
+            "cards/20-bad.yaml:5: YAML merge keys ('<<: *name') are not supported; write the keys "
+            "out",
+        ),
+        (
+            "subdeck: 'Week 1::'\n" + FACT + "  - {id: q, kind: qa, question: q, answer: a}\n",
+            "cards/20-bad.yaml:1: deck name 'Week 1::' has an empty level around '::'; write "
+            "levels as 'A::B'",
+        ),
+        (
+            "types:\n  drug:\n    attributes: [name, use]\n    cards:\n      use:\n"
+            "        question: 'What is { name } for?'\n        answer: '{use}'\n",
+            "cards/20-bad.yaml:6: card 'use' has '{ name }', which is not a placeholder: write an "
+            "attribute's name in braces, e.g. {name}, with no spaces",
+        ),
+    ],
+    ids=[
+        "brace-in-item",
+        "colon-before-hint",
+        "brace-in-record",
+        "invisible-front",
+        "merge-key",
+        "empty-subdeck-level",
+        "placeholder-typo",
+    ],
+)
+def test_minor_refusals(run, mini_cards: Path, text: str, expected: str) -> None:
+    """Stray braces and colons at a deletion's edge, invisible fronts, merge keys, empty deck
+    levels and mistyped placeholders: each a message at its line."""
+    write(mini_cards / "20-bad.yaml", text)
+    result = run("check", "--cards", "cards")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == expected
+
+
+def test_item_ids_are_identity_without_surrounding_spaces(mini_cards: Path) -> None:
+    """' night-pain ' in quotes is the item 'night-pain': its note keeps its identity."""
+    from factdeck import compile_deck
+
+    facts = mini_cards / "10-facts.yaml"
+    facts.write_text(facts.read_text().replace("id: night-pain", "id: ' night-pain '"))
+    keys = [n.note.key for n in compile_deck(mini_cards).notes()]
+    assert "red-flags/item:night-pain" in keys
+
+
+def test_markup_of_many_unclosed_markers_is_linear() -> None:
+    """A field of thousands of unclosed ** and * stays as typed (and takes linear time: the
+    quadratic patterns it replaces took minutes on 200 such facts)."""
+    from factdeck.markup import to_html
+
+    text = "** a * b " * 1100
+    assert to_html(text) == text.strip()
+    assert to_html("**a *b* c** and *d*") == "<b>a <i>b</i> c</b> and <i>d</i>"

@@ -512,7 +512,8 @@ def hostile_deck(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
                 "kind": "list",
                 "title": text,
                 "items": [
-                    {"id": "a", "text": text, "detail": text, "hint": text},
+                    # before a hint, an answer ending with ':' is refused (it would join '::')
+                    {"id": "a", "text": f"{text}.", "detail": text, "hint": text},
                     {"id": "b", "text": text},
                 ],
             },
@@ -521,7 +522,7 @@ def hostile_deck(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
                 "kind": "table",
                 "title": text,
                 "key_label": text,
-                "rows": [{"id": "a", "key": text, "value": text, "hint": text}],
+                "rows": [{"id": "a", "key": text, "value": f"{text}.", "hint": text}],
             },
             {
                 "id": "r",

@@ -4,6 +4,7 @@ first, from every file that may define them (see `may_define`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -73,6 +74,11 @@ class Definitions:
 _DEFINITION_WORDS = (*(word.encode() for word in DEFINITIONS), b"\\")
 
 
+# A group in single braces: a placeholder, or a mistyped one ('{ feature }', '{Feature}') that
+# would otherwise reach students' cards as typed. Cloze marks ('{{', '}}') are not such groups.
+_BRACED = re.compile(r"(?<!\{)\{[^{}]*\}(?!\})|(?<=::)\{[^{}]*\}")
+
+
 def may_define(raw: bytes) -> bool:
     """Whether a file's bytes may hold a definition. Never wrong when it says no: a file that
     merely mentions one of the words is read with the definitions, which costs nothing but
@@ -111,12 +117,9 @@ def _deck_info(
         return None
     deck = Reader(data, reader.path, problems)
     deck.check_section(DECK)
-    name = deck.text("name")
+    name = deck.deck_name("name")
     namespace = deck.slug("namespace", "namespace")
     description = deck.text("description") or ""
-    if name is not None and any(not part.strip() for part in name.split("::")):
-        deck.report("name", f"deck name '{name}' has an empty level around '::'")
-        return None
     if name is None or namespace is None:
         return None
     return DeckInfo(name=name, namespace=namespace, description=description)
@@ -234,6 +237,14 @@ def _card_template(card_id: str, card: Reader, attributes: tuple[str, ...]) -> C
     named: set[str] = set()
     for key, text in fields.items():
         assert text is not None
+        for group in _BRACED.findall(text):
+            if not PLACEHOLDER.fullmatch(group):
+                card.report(
+                    key,
+                    f"card '{card_id}' has '{group}', which is not a placeholder: write an "
+                    "attribute's name in braces, e.g. {name}, with no spaces",
+                )
+                return None
         for attribute in PLACEHOLDER.findall(text):
             if attribute not in attributes:
                 card.report(

@@ -134,7 +134,7 @@ def _file_facts(
     default_sources = reader.text_list("source")
     if default_sources:
         _resolve_sources(default_sources, sources, reader, "source")
-    subdeck = reader.text("subdeck") or _subdeck_from_file(file.relative)
+    subdeck = reader.deck_name("subdeck") or _subdeck_from_file(file.relative)
     facts_data = reader.items("facts")
     if facts_data is None:
         return []
@@ -274,8 +274,9 @@ def _body(kind: str, reader: Reader, types: dict[str, RecordType]) -> Body | Non
     return _record(reader, types)
 
 
-def _entries(reader: Reader, key: str, section: Section, what: str) -> list[Reader]:
-    """The mappings of a list field (`items`, `rows`), each with a slug id unique in the fact."""
+def _entries(reader: Reader, key: str, section: Section, what: str) -> list[tuple[str, Reader]]:
+    """The mappings of a list field (`items`, `rows`), each with its id: a slug unique in the
+    fact, part of its notes' identity (as read, without surrounding spaces)."""
     data = reader.items(key, required=True)
     if data is None:
         return []
@@ -293,19 +294,19 @@ def _entries(reader: Reader, key: str, section: Section, what: str) -> list[Read
             entry.report("id", f"{what} id '{entry_id}' is already used at line {ids[entry_id]}")
             continue
         ids[entry_id] = entry.at("id").line
-        entries.append(entry)
+        entries.append((entry_id, entry))
     return entries
 
 
 def _list_body(reader: Reader) -> ListBody | None:
     title = reader.plain("title", required=True)
     items = []
-    for entry in _entries(reader, "items", ITEM, "item"):
+    for item_id, entry in _entries(reader, "items", ITEM, "item"):
         text = entry.plain("text", required=True, in_cloze=True)
         detail = entry.plain("detail")
         hint = entry.plain("hint", in_cloze=True)
-        if text is not None:
-            items.append(ListItem(entry.data["id"], text, detail, hint))
+        if text is not None and entry.before_hint("text", text, hint):
+            items.append(ListItem(item_id, text, detail, hint))
     if title is None or not items:
         return None
     return ListBody(title, tuple(items))
@@ -316,12 +317,12 @@ def _table_body(reader: Reader) -> TableBody | None:
     key_label = reader.plain("key_label") or "one"
     reverse = reader.boolean("reverse", True)
     rows = []
-    for entry in _entries(reader, "rows", ROW, "row"):
+    for row_id, entry in _entries(reader, "rows", ROW, "row"):
         key = entry.plain("key", required=True)
         value = entry.plain("value", required=True, in_cloze=True)
         hint = entry.plain("hint", in_cloze=True)
-        if key is not None and value is not None:
-            rows.append(TableRow(entry.data["id"], key, value, hint))
+        if key is not None and value is not None and entry.before_hint("value", value, hint):
+            rows.append(TableRow(row_id, key, value, hint))
     if title is None or not rows:
         return None
     return TableBody(title, key_label, reverse, tuple(rows))

@@ -57,6 +57,12 @@ def control_problem(key: str, character: str) -> str:
     )
 
 
+def deck_name_problem(name: str) -> str | None:
+    if any(not level.strip() for level in name.split("::")):
+        return f"deck name '{name}' has an empty level around '::'; write levels as 'A::B'"
+    return None
+
+
 def tag_problem(tag: str) -> str | None:
     if re.search(r"\s", tag):
         fixed = re.sub(r"\s+", "_", tag.strip())
@@ -155,6 +161,26 @@ class Reader:
             self.report(
                 key, f"'{key}' contains {marks}, which Anki would read as cloze syntax; reword it"
             )
+            return None
+        # Inside `{{c1::value}}` a brace at the end joins factdeck's own closing braces: 'x}'
+        # would end the deletion early, and the student would see a stray brace.
+        if value is not None and in_cloze and value.endswith("}"):
+            self.report(key, f"'{key}' ends with '}}', which would break its cloze; reword it")
+            return None
+        return value
+
+    def before_hint(self, key: str, value: str, hint: str | None) -> bool:
+        """An answer followed by `::hint` cannot end with ':' (Anki would move it to the hint)."""
+        if hint is not None and value.endswith(":"):
+            self.report(key, f"'{key}' ends with ':', which would join its hint's '::'; reword it")
+            return False
+        return True
+
+    def deck_name(self, key: str) -> str | None:
+        """A deck name: '::' nests decks, and no level may be empty."""
+        value = self.text(key)
+        if value is not None and (problem := deck_name_problem(value)):
+            self.report(key, problem)
             return None
         return value
 

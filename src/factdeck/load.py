@@ -123,6 +123,10 @@ def _fill_map(loader: _Loader, data: YamlMap, node: MappingNode) -> None:
                 Problem(Location(loader.path, line), f"key {key!r} must be text; put it in quotes")
             )
             continue
+        if key == "<<" and not key_node.style:  # plain, not quoted: a merge key
+            message = "YAML merge keys ('<<: *name') are not supported; write the keys out"
+            loader.problems.append(Problem(Location(loader.path, line), message))
+            continue
         if key in data:
             loader.problems.append(
                 Problem(

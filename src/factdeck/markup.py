@@ -7,8 +7,10 @@ import html
 import re
 import unicodedata
 
-_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.DOTALL)
-_ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])", re.DOTALL)
+# The text between two markers never holds the marker itself: each opening is matched against
+# the next marker only, so a field full of unclosed `**` takes linear time, not quadratic.
+_BOLD = re.compile(r"\*\*(?=\S)((?:[^*]|\*(?!\*))+?)(?<=\S)\*\*")
+_ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])([^*]+?)(?<=[^\s*])\*(?![*\w])")
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -26,6 +28,9 @@ def to_html(text: str) -> str:
 # marks (all of Unicode category Cf), and a few letters and symbols that are drawn blank.
 _SHOWS = re.compile(r"[A-Za-z0-9]")
 _SPECIAL = re.compile(r"[<>&*\r\n]")
+# Format characters, and combining marks with nothing to combine with (a lone accent or
+# variation selector draws nothing, or a dotted circle).
+_UNSEEN = {"Cf", "Mn", "Me"}
 _BLANK = {"\u115f", "\u1160", "\u2800", "\u3164", "\uffa0", "\u034f"}
 
 
@@ -33,7 +38,7 @@ def is_blank(text: str) -> bool:
     """True if text shows nothing: only whitespace and invisible characters."""
     if _SHOWS.search(text):  # a letter or digit of the Latin alphabet: the usual, quick answer
         return False
-    return all(c.isspace() or c in _BLANK or unicodedata.category(c) == "Cf" for c in text)
+    return all(c.isspace() or c in _BLANK or unicodedata.category(c) in _UNSEEN for c in text)
 
 
 def visible_text(html_text: str) -> str:

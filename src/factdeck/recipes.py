@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .card_format import FILTERS, RECIPE
 from .errors import FactdeckError, Location, Problem, Problems
-from .fields import Reader
+from .fields import Reader, deck_name_problem
 from .load import is_yaml, load_file
 from .selection import Selection, Subset
 
@@ -46,7 +46,9 @@ def load_recipes(paths: Iterable[Path], main_deck: str) -> list[Subset]:
         filters = {key: reader.text_list(key) or () for key in FILTERS}
         if not any(key in loaded.data for key in FILTERS) and not reader.misspelt:
             reader.report(None, f"a recipe needs at least one filter: {', '.join(FILTERS)}")
-        deck_name = reader.text("deck_name") or (f"{main_deck}::{name}" if name else None)
+        deck_name = reader.deck_name("deck_name") or (f"{main_deck}::{name}" if name else None)
+        if name and "deck_name" not in loaded.data and (problem := deck_name_problem(name)):
+            reader.report("name", problem)
         output = reader.text("output")
         if problems.count != before:
             continue
