@@ -33,7 +33,10 @@ from anki_client import (  # noqa: E402
 
 from anki.collection import Collection  # noqa: E402  # isort: skip
 
-FACTDECK_NOTETYPES = ["factdeck Cloze", "factdeck Q&A"]
+# The mini deck's note types are its own; the shipped deck keeps the shared ones it was released
+# with (see notetypes.py).
+FACTDECK_NOTETYPES = ["factdeck Cloze (mini-deck)", "factdeck Q&A (mini-deck)"]
+SHARED_NOTETYPES = ["factdeck Cloze", "factdeck Q&A"]
 
 
 @pytest.fixture
@@ -148,7 +151,7 @@ def test_reimporting_the_same_deck_changes_nothing(run, mini_cards: Path, col: C
 def test_changed_css_updates_the_note_type_in_place(
     run, mini_cards: Path, col: Collection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A new template/CSS gets a newer note-type time, so Anki updates it without a 'factdeck Q&A+'."""
+    """A new template/CSS gets a newer note-type time, so Anki updates it without a '… Q&A+'."""
     run("build", "--cards", "cards", "-o", "v1.apkg")
     import_apkg(col, Path("v1.apkg"))
     import factdeck.notetypes as notetypes
@@ -158,7 +161,55 @@ def test_changed_css_updates_the_note_type_in_place(
     run("build", "--cards", "cards", "-o", "v2.apkg")
     import_apkg(col, Path("v2.apkg"))
     assert ours(col) == FACTDECK_NOTETYPES
-    assert ".fd-new-rule" in col.models.by_name("factdeck Q&A")["css"]
+    assert ".fd-new-rule" in col.models.by_name("factdeck Q&A (mini-deck)")["css"]
+
+
+def test_another_decks_note_types_leave_this_decks_cards_alone(
+    run, mini_cards: Path, col: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second deck, built later with other templates, gets note types of its own: importing
+    it changes neither the first deck's note types nor its notes."""
+    run("build", "--cards", "cards", "-o", "first.apkg")
+    import_apkg(col, Path("first.apkg"))
+    before = notes_by_guid(col)
+    css = col.models.by_name("factdeck Q&A (mini-deck)")["css"]
+    other = mini_cards.parent / "other"
+    shutil.copytree(mini_cards, other, ignore=shutil.ignore_patterns("factdeck.lock", ".*"))
+    deck = other / "deck.yaml"
+    deck.write_text(
+        deck.read_text()
+        .replace("name: Mini Deck", "name: Other Deck")
+        .replace("namespace: mini-deck", "namespace: other-deck")
+    )
+    import factdeck.notetypes as notetypes
+
+    monkeypatch.setattr(notetypes, "CSS", notetypes.CSS + "\n.fd-other { color: red; }\n")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000900")
+    run("build", "--cards", "other", "-o", "other.apkg")
+    import_apkg(col, Path("other.apkg"))
+    other_notetypes = ["factdeck Cloze (other-deck)", "factdeck Q&A (other-deck)"]
+    assert ours(col) == sorted([*FACTDECK_NOTETYPES, *other_notetypes])
+    assert col.models.by_name("factdeck Q&A (mini-deck)")["css"] == css
+    assert ".fd-other" in col.models.by_name("factdeck Q&A (other-deck)")["css"]
+    after = notes_by_guid(col)
+    assert {g: after[g] for g in before} == before
+
+
+def test_deck_description_reaches_the_collection_escaped(
+    run, mini_cards: Path, col: Collection
+) -> None:
+    """A description with HTML arrives as text: Anki's deck overview shows it, runs nothing."""
+    deck = mini_cards / "deck.yaml"
+    deck.write_text(
+        deck.read_text().replace(
+            "description: A small deck", "description: <img src=x onerror=alert(1)> A small deck"
+        )
+    )
+    run("build", "--cards", "cards", "-o", "deck.apkg")
+    import_apkg(col, Path("deck.apkg"))
+    description = col.decks.by_name("Mini Deck")["desc"]  # type: ignore[index]
+    assert description.startswith("&lt;img src=x onerror=alert(1)&gt; A small deck")
+    assert "<img" not in description
 
 
 class _Tags(HTMLParser):
@@ -206,7 +257,7 @@ def test_the_default_deck_imports_and_every_card_renders(
     log = import_apkg(col, Path("full.apkg"))
     assert log.counts()["new"] == log.found_notes == col.note_count()
     notes_by_guid(col)  # raises on a duplicate GUID
-    assert ours(col) == FACTDECK_NOTETYPES
+    assert ours(col) == SHARED_NOTETYPES
     assert_every_card_renders(col)
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CARDS
 from factdeck.apkg import deck_id
 from factdeck.lock import read_lock
-from factdeck.notetypes import NOTETYPE_IDS
+from factdeck.notetypes import SHARED_IDS
 
 
 def rows(apkg: Path, tmp_path: Path, query: str) -> list[tuple]:  # type: ignore[type-arg]
@@ -63,7 +64,7 @@ def test_notes_carry_lock_times_and_authored_due(run, mini_cards: Path, tmp_path
     assert {e.mod for e in lock.notes.values()} == {1_700_000_000}
     notes = rows(Path("a.apkg"), tmp_path, "SELECT mod, mid FROM notes")
     assert {mod for mod, _ in notes} == {1_700_000_000}
-    assert {mid for _, mid in notes} == set(NOTETYPE_IDS.values())
+    assert {mid for _, mid in notes} == set(lock.notetype_ids.values())  # type: ignore[union-attr]
     cards = rows(Path("a.apkg"), tmp_path, "SELECT c.due, c.did FROM cards c ORDER BY c.due")
     assert [due for due, _ in cards] == list(range(1, 13))
     assert {did for _, did in cards} == {deck_id("Mini Deck")}
@@ -77,6 +78,17 @@ def test_subdecks_follow_files(run, mini_cards: Path, tmp_path: Path) -> None:
 
 
 def test_constant_ids_never_depend_on_the_clock() -> None:
-    """Deck ids are derived from the name; note-type ids are constants."""
+    """Deck ids are derived from the name; the shared note-type ids are constants."""
     assert deck_id("Neural Foramen") == deck_id("Neural Foramen") != deck_id("Other")
-    assert NOTETYPE_IDS == {"qa": 1_579_310_221, "cloze": 1_579_310_222}
+    assert SHARED_IDS == {"qa": 1_579_310_221, "cloze": 1_579_310_222}
+
+
+def test_each_deck_has_note_types_of_its_own(run, mini_cards: Path) -> None:
+    """A new deck gets note-type ids from its namespace, kept in its lock; a deck released with
+    the shared ids (a lock without them) keeps the shared ids."""
+    run("build", "--cards", "cards", "-o", "a.apkg")
+    own = read_lock(mini_cards / "factdeck.lock").notetype_ids
+    assert own is not None and set(own) == {"qa", "cloze"}
+    assert not set(own.values()) & set(SHARED_IDS.values())
+    shipped = read_lock(CARDS / "factdeck.lock")
+    assert shipped.notetype_ids == SHARED_IDS  # the neural-foramen deck shipped with them

@@ -31,7 +31,7 @@ from .archive import write_zip
 from .atomic import LEFTOVER_AGE, Staged
 from .errors import FactdeckError, Location, Problem
 from .generate import Model
-from .notetypes import NOTETYPE_IDS, notetype_json
+from .notetypes import NoteTypes, notetype_json
 from .records import FileRecords
 
 _CREATED = 1_600_000_000  # collection creation time in the package; Anki ignores it on import
@@ -116,9 +116,12 @@ class PackageWriter:
     """Streams notes into a temporary collection; `finish` zips it over the output in one step,
     so the output is never half-written and a failed build leaves it untouched."""
 
-    def __init__(self, output: Path, deck: PackageDeck, subdecks: bool, base_id: int) -> None:
+    def __init__(
+        self, output: Path, deck: PackageDeck, notetypes: NoteTypes, subdecks: bool, base_id: int
+    ) -> None:
         self.output = output
         self.deck = deck
+        self.notetypes = notetypes
         self.subdecks = subdecks
         self.notes = self.cards = self.facts = self.files = 0
         self._base = base_id
@@ -158,7 +161,7 @@ class PackageWriter:
             if keeps[note.fact]:
                 note_id, did = self._base + position, dids[note.fact]
                 note_rows.append(
-                    (note_id, note.guid, NOTETYPE_IDS[note.model], mod, -1,
+                    (note_id, note.guid, self.notetypes.ids[note.model], mod, -1,
                      f" {' '.join(note.tags)} ", "\x1f".join(note.fields), note.sort_field,
                      note.checksum, 0, "")
                 )  # fmt: skip
@@ -198,7 +201,9 @@ class PackageWriter:
                 entry = genanki.Deck(deck_id(name), name, description).to_json()
                 decks[str(deck_id(name))] = dict(entry, mod=newest)
             models = {
-                str(NOTETYPE_IDS[m]): notetype_json(m, notetype_mods[m])
+                str(self.notetypes.ids[m]): notetype_json(
+                    m, notetype_mods[m], self.notetypes.ids[m], self.notetypes.names[m]
+                )
                 for m in sorted(self._models)
             }
             self._connection.execute(

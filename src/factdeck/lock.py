@@ -36,6 +36,8 @@ class Lock:
     # The deck's namespace when these notes were made: part of every note's identity, so a
     # change would give every student a second copy of every note. (None: not recorded yet.)
     namespace: str | None = None
+    # The ids of the deck's note types, chosen when it was first built (see notetypes.py).
+    notetype_ids: Mapping[str, int] | None = None
 
 
 EMPTY = Lock({}, {})
@@ -109,10 +111,16 @@ def read_lock(path: Path) -> Lock:
             namespace = data.get("namespace")
             if namespace is not None and not isinstance(namespace, str):
                 raise ValueError(f"namespace {namespace!r} is not text")
+            ids = data.get("notetype_ids")
+            if ids is not None and not (
+                isinstance(ids, dict) and all(type(v) is int and v > 0 for v in ids.values())
+            ):
+                raise ValueError(f"notetype_ids {ids!r} are not ids")
             lock = Lock(
                 {k: Entry(str(v["hash"]), v["mod"]) for k, v in data["notes"].items()},
                 {k: Entry(str(v["hash"]), v["mod"]) for k, v in data["notetypes"].items()},
                 namespace,
+                ids,
             )
         except json.JSONDecodeError as error:
             line, reason = error.lineno, error.msg
@@ -163,6 +171,8 @@ def lock_lines(lock: Lock) -> Iterator[str]:
     yield f'{{\n  "format": {FORMAT},\n'
     if lock.namespace is not None:
         yield f'  "namespace": {json.dumps(lock.namespace)},\n'
+    if lock.notetype_ids is not None:
+        yield f'  "notetype_ids": {json.dumps(dict(sorted(lock.notetype_ids.items())))},\n'
     yield '  "notetypes": {\n'
     yield from section(lock.notetypes, last=False)
     yield '  "notes": {\n'
@@ -194,7 +204,9 @@ def write_lock(path: Path, lock: Lock, staged: Staged) -> None:
 
 def changed_keys(old: Lock, new: Lock) -> list[str]:
     """Keys whose entry differs, appeared or disappeared: what --locked reports."""
-    keys = ["namespace"] if old.namespace != new.namespace else []
+    keys = [
+        name for name in ("namespace", "notetype_ids") if getattr(old, name) != getattr(new, name)
+    ]
     for section_old, section_new in ((old.notetypes, new.notetypes), (old.notes, new.notes)):
         for key in sorted(section_old.keys() | section_new.keys()):
             if section_old.get(key) != section_new.get(key):

@@ -2,16 +2,26 @@
 change. Anki matches note types by id, and renaming a field or template of a shipped type makes
 Anki fork it ("Name+") and stop updating existing notes. Template HTML and CSS may change freely:
 a change gives the note type a newer time in the lock, and Anki takes it on the next import.
+
+Each deck has note types of its own, so that importing one deck (built by another version of
+factdeck, with other templates) never changes how another deck's cards look. Their ids are
+chosen when a deck is first built, from its namespace, and kept in its lock file. Decks
+released before the lock kept them used the shared ids below, and keep them for good: their
+students' notes are bound to them.
 """
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from .generate import Model
+from .lock import Lock
 from .records import content_hash
 
-NOTETYPE_IDS: dict[Model, int] = {"qa": 1_579_310_221, "cloze": 1_579_310_222}
+MODELS: tuple[Model, ...] = ("qa", "cloze")
+SHARED_IDS: dict[Model, int] = {"qa": 1_579_310_221, "cloze": 1_579_310_222}
 NOTETYPE_NAMES: dict[Model, str] = {"qa": "factdeck Q&A", "cloze": "factdeck Cloze"}
 FIELD_NAMES: dict[Model, tuple[str, ...]] = {
     "qa": ("Front", "Back", "Extra", "Source"),
@@ -73,7 +83,49 @@ hr#answer { border: 0; border-top: 1px solid var(--fd-line); margin: 0.9em 0; }
 """
 
 
-def notetype_json(model: Model, mod: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class NoteTypes:
+    """A deck's note types: their ids and the names Anki shows."""
+
+    ids: dict[Model, int]
+    names: dict[Model, str]
+
+    @classmethod
+    def of_deck(cls, namespace: str, previous: Lock) -> NoteTypes:
+        if previous.notetype_ids is not None:
+            ids = {model: previous.notetype_ids[model] for model in MODELS}
+        elif previous.notetypes:  # released before the lock kept the ids: the shared ones
+            ids = dict(SHARED_IDS)
+        else:
+            ids = {model: _own_id(namespace, model) for model in MODELS}
+        names = {
+            model: NOTETYPE_NAMES[model]
+            if ids[model] == SHARED_IDS[model]
+            else f"{NOTETYPE_NAMES[model]} ({namespace})"
+            for model in MODELS
+        }
+        return cls(ids, names)
+
+    def json(self, model: Model, mod: int) -> dict[str, Any]:
+        return notetype_json(model, mod, self.ids[model], self.names[model])
+
+    def digests(self) -> list[tuple[str, str]]:
+        """What defines each note type apart from its time, hashed for the lock."""
+        digests: list[tuple[str, str]] = []
+        for model in MODELS:
+            data = self.json(model, 0)
+            del data["mod"]
+            digests.append((model, content_hash(data)))
+        return digests
+
+
+def _own_id(namespace: str, model: Model) -> int:
+    """A deck's own id for a note type: a constant of its namespace, clear of the shared ids."""
+    digest = hashlib.sha256(f"factdeck-notetype:{namespace}:{model}".encode()).digest()
+    return (1 << 31) + int.from_bytes(digest[:4], "big") % (1 << 30)
+
+
+def notetype_json(model: Model, mod: int, notetype_id: int, name: str) -> dict[str, Any]:
     """The note type as Anki stores it; `mod` decides whether Anki takes a changed template."""
     fields = [
         {"name": name, "id": field_id}
@@ -83,8 +135,8 @@ def notetype_json(model: Model, mod: int) -> dict[str, Any]:
     import genanki  # only a build needs it: --help and check stay quick
 
     genanki_model = genanki.Model(
-        NOTETYPE_IDS[model],
-        NOTETYPE_NAMES[model],
+        notetype_id,
+        name,
         fields=fields,
         templates=[template],
         css=CSS,
@@ -92,13 +144,3 @@ def notetype_json(model: Model, mod: int) -> dict[str, Any]:
     )
     data: dict[str, Any] = genanki_model.to_json(mod, None)
     return data
-
-
-def notetype_digests() -> list[tuple[str, str]]:
-    """What defines each note type apart from its time, hashed for the lock."""
-    digests: list[tuple[str, str]] = []
-    for model in NOTETYPE_IDS:
-        data = notetype_json(model, 0)
-        del data["mod"]
-        digests.append((model, content_hash(data)))
-    return digests

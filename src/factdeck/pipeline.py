@@ -39,7 +39,7 @@ from .lock import (
     write_lock,
 )
 from .markup import to_html
-from .notetypes import notetype_digests
+from .notetypes import NoteTypes
 from .recipes import load_recipes
 from .records import FactRow, FileRecords, NoteRow, pack
 from .selection import Subset, SubsetCheck
@@ -227,6 +227,7 @@ class DeckRun:
         self.lock_path = cards_dir / LOCK_NAME
         self.previous = read_lock(self.lock_path)
         _refuse_namespace_change(self.lock_path, self.previous, self.info.namespace)
+        self.notetypes = NoteTypes.of_deck(self.info.namespace, self.previous)
         self.now = build_time()
         # Note and card ids: millisecond times, as Anki makes them, in authored order from the
         # newest time in the lock: the same for the same lock, and new notes look recently added.
@@ -268,8 +269,9 @@ class DeckRun:
             for check in checks:
                 self.problems.extend(check.problems())
         self.problems.raise_if_any()
-        notetypes = stamp(notetype_digests(), self.previous.notetypes, self.now)
-        return Lock(self._notes, notetypes, self.info.namespace)
+        notetypes = stamp(self.notetypes.digests(), self.previous.notetypes, self.now)
+        ids = {str(model): notetype_id for model, notetype_id in self.notetypes.ids.items()}
+        return Lock(self._notes, notetypes, self.info.namespace, ids)
 
     def _compile_file(self, file: CardFile) -> CompiledFile | None:
         key = self.cache.key(file.relative, file.raw) if self.cache else ""
@@ -345,6 +347,7 @@ def _open_package(run: DeckRun, subset: Subset, output: Path, subdecks: bool) ->
         output,
         # Anki shows a deck's description as HTML: it is escaped like every card field.
         PackageDeck(subset.deck_name or info.name, to_html(description)),
+        run.notetypes,
         subdecks,
         run.first_id,
     )
