@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write
+from conftest import MINI, require, write
 
 
 def package_texts(apkg: Path, tmp: Path) -> tuple[list[str], dict[str, dict[str, object]]]:
@@ -469,3 +470,109 @@ def test_markup_of_many_unclosed_markers_is_linear() -> None:
     text = "** a * b " * 1100
     assert to_html(text) == text.strip()
     assert to_html("**a *b* c** and *d*") == "<b>a <i>b</i> c</b> and <i>d</i>"
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties
+
+require("hypothesis")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PROPERTY = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+def _build(cards: Path, output: Path) -> None:
+    from click.testing import CliRunner
+
+    from factdeck.cli import cli
+
+    runner = CliRunner(env={"SOURCE_DATE_EPOCH": "1700000000"})
+    result = runner.invoke(cli, ["build", "--cards", str(cards), "-o", str(output)])
+    assert result.exit_code == 0, result.output
+
+
+@PROPERTY
+@given(steps=st.lists(st.sampled_from(["edit", "build", "save during build"]), max_size=6))
+def test_any_interleaving_of_edits_and_builds_ships_the_current_text(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[str]
+) -> None:
+    """Edits, builds, and saves that land while a build runs (after it read the file), in any
+    order: each build ships what it read, and the next build always ships what is on disk."""
+    from unittest import mock
+
+    import factdeck.load
+
+    folder = tmp_path_factory.mktemp("interleaved")
+    cards = folder / "cards"
+    shutil.copytree(MINI, cards)
+    facts = cards / "10-facts.yaml"  # holding the definitions too, like the case once broken
+    facts.write_text(facts.read_text() + (cards / "deck.yaml").read_text())
+    (cards / "deck.yaml").unlink()
+    answer = "the intervertebral foramen"
+
+    def save(version: int) -> None:
+        nonlocal answer
+        text = facts.read_text().replace(f"answer: {answer}", f"answer: version {version}")
+        facts.write_text(text)
+        answer = f"version {version}"
+
+    def shipped(output: Path) -> str:
+        fields, _ = package_texts(output, folder)
+        [back] = [f.split("\x1f")[1] for f in fields if "Which opening" in f.split("\x1f")[0]]
+        return back
+
+    read_bytes = factdeck.load.read_bytes
+    for number, step in enumerate([*steps, "build"]):
+        output = folder / f"build-{number}.apkg"
+        if step == "edit":
+            save(number)
+        elif step == "build":
+            _build(cards, output)
+            assert shipped(output) == answer
+        else:
+            read = answer
+
+            def saved_after_reading(path: Path, shown: str, n: int = number) -> object:
+                raw = read_bytes(path, shown)
+                if path == facts:
+                    save(n)
+                return raw
+
+            with mock.patch.object(factdeck.load, "read_bytes", saved_after_reading):
+                _build(cards, output)
+            assert shipped(output) == read
+
+
+@PROPERTY
+@given(
+    parts=st.lists(st.sampled_from(["sub", "..", ".", "lectures", "x"]), max_size=3),
+    name=st.sampled_from(
+        ["10-facts.yaml", "deck.yaml", "factdeck.lock", "new.apkg", "deck.apkg", "x", "sub"]
+    ),
+)
+def test_any_output_inside_the_cards_folder_is_refused(
+    tmp_path_factory: pytest.TempPathFactory, parts: list[str], name: str
+) -> None:
+    """Whatever the path, an output that resolves into the cards folder is refused and every
+    file there stays as it was."""
+    from click.testing import CliRunner
+
+    from factdeck.cli import cli
+
+    folder = tmp_path_factory.mktemp("outputs")
+    cards = folder / "cards"
+    shutil.copytree(MINI, cards)
+    (cards / "sub").mkdir()
+    output = cards.joinpath(*parts, name)
+    if not output.resolve().is_relative_to(cards.resolve()):
+        return
+    before = {p: p.read_bytes() for p in cards.rglob("*") if p.is_file()}
+    result = CliRunner().invoke(cli, ["build", "--cards", str(cards), "-o", str(output)])
+    assert result.exit_code in (1, 2), result.output
+    assert {p: p.read_bytes() for p in cards.rglob("*") if p.is_file()} == before

@@ -3,6 +3,7 @@ files fail only with factdeck's own error; hostile text and URLs never become li
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import zipfile
@@ -552,6 +553,42 @@ def test_hostile_text_in_every_field_never_becomes_html(
     assert len(notes) == 2 + 1 + 2 + 2 + 4
     for note in notes:
         for field in note.fields:
+            assert_inert(field)
+
+
+@SETTINGS
+@given(text=HOSTILE_TEXT)
+def test_every_text_reaching_the_collection_is_escaped(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
+    """In the package itself, every note field and every deck description (of the deck and of
+    a recipe's subset) built from hostile text is inert HTML."""
+    folder = tmp_path_factory.mktemp("collection")
+    cards = folder / "cards"
+    cards.mkdir()
+    deck, facts = hostile_deck(text)
+    (cards / "deck.yaml").write_text(yaml.safe_dump(deck, allow_unicode=True), encoding="utf-8")
+    (cards / "10-facts.yaml").write_text(yaml.safe_dump(facts, allow_unicode=True), "utf-8")
+    recipe = folder / "recipe.yaml"
+    recipe.write_text(
+        yaml.safe_dump(
+            {"name": "R", "description": text, "ids": ["q"], "output": str(folder / "r.apkg")},
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    runner = CliRunner(env={"SOURCE_DATE_EPOCH": "1700000000"})
+    for args in (["-o", str(folder / "deck.apkg")], ["--subset", str(recipe)]):
+        result = runner.invoke(cli, ["build", "--cards", str(cards), *args])
+        assert result.exit_code == 0, result.output
+    for apkg in (folder / "deck.apkg", folder / "r.apkg"):
+        with zipfile.ZipFile(apkg) as package:
+            (folder / "c.anki2").write_bytes(package.read("collection.anki2"))
+        with closing(sqlite3.connect(folder / "c.anki2")) as connection:
+            fields = [f for (flds,) in connection.execute("SELECT flds FROM notes")
+                      for f in flds.split("\x1f")]  # fmt: skip
+            decks = json.loads(connection.execute("SELECT decks FROM col").fetchone()[0])
+        for field in fields + [str(d["desc"]) for d in decks.values()]:
             assert_inert(field)
 
 
