@@ -57,7 +57,7 @@ def assert_every_card_renders(col: Collection) -> None:
         question = render_question(col, card)
         assert visible_text(question), f"card {card_id} renders an empty question"
         assert visible_text(render_answer(col, card))
-        if card.note_type()["name"] == "factdeck Cloze":
+        if card.note_type()["type"] == 1:  # a cloze note type
             assert 'class="cloze"' in question, f"cloze card {card_id} shows no deletion"
             assert "No cloze" not in question
 
@@ -65,11 +65,11 @@ def assert_every_card_renders(col: Collection) -> None:
 def test_mini_deck_imports_with_every_note_type_tag_and_card(
     run, mini_cards: Path, col: Collection
 ) -> None:
-    """A fresh collection gets 12 notes, 12 cards, our two note types, the deck and the tags."""
+    """A fresh collection gets 9 notes, 12 cards, our two note types, the deck and the tags."""
     assert run("build", "--cards", "cards", "-o", "mini.apkg").exit_code == 0
     log = import_apkg(col, Path("mini.apkg"))
-    assert log.counts()["new"] == 12
-    assert col.note_count() == 12 and col.card_count() == 12
+    assert log.counts()["new"] == 9
+    assert col.note_count() == 9 and col.card_count() == 12
     assert ours(col) == FACTDECK_NOTETYPES
     assert "Mini Deck" in deck_names(col)
     note = col.get_note(col.find_notes('"Front:Which opening*"')[0])
@@ -84,14 +84,31 @@ def test_mini_deck_imports_with_every_note_type_tag_and_card(
     assert_every_card_renders(col)
 
 
-def test_new_cards_follow_authored_order(run, mini_cards: Path, col: Collection) -> None:
-    """New-card positions follow the files and facts in order, not all 'New #0'."""
+def test_new_cards_follow_the_curriculum_with_siblings_apart(
+    run, mini_cards: Path, col: Collection
+) -> None:
+    """New cards come in authored order (not all 'New #0'), except that the notes of one fact
+    wait for others to come in between (here, with 9 notes, as far as they can), and a note's
+    reversed card comes 10 places after its first."""
     run("build", "--cards", "cards", "-o", "mini.apkg")
     import_apkg(col, Path("mini.apkg"))
-    cards = sorted((col.get_card(c) for c in col.find_cards("")), key=lambda c: c.due)
-    assert [c.due for c in cards] == list(range(1, 13))
-    first = render_question(col, cards[0])
-    assert "Which opening transmits a spinal nerve" in first
+    cards = sorted((col.get_card(c) for c in col.find_cards("")), key=lambda c: (c.due, c.ord))
+    order = [(c.due, c.note()["Source"].rsplit(">", 2)[-2].split("<")[0], c.ord) for c in cards]
+    assert order == [
+        (1, "foramen-definition", 0),
+        (2, "t1-t2", 0),
+        (3, "red-flags", 0),
+        (4, "boundaries", 0),
+        (5, "chordoma", 0),
+        (6, "osteoma", 0),
+        (7, "red-flags", 0),  # the second item, after the others
+        (8, "boundaries", 0),
+        (9, "chordoma", 0),
+        (11, "foramen-definition", 1),  # the reversed card
+        (14, "boundaries", 1),  # each row's reverse question (c2)
+        (18, "boundaries", 1),
+    ]
+    assert "Which opening transmits a spinal nerve" in render_question(col, cards[0])
 
 
 def test_rebuild_after_one_edit_updates_exactly_that_fact(
@@ -122,11 +139,11 @@ def test_rebuild_after_one_edit_updates_exactly_that_fact(
 
     after = notes_by_guid(col)
     assert log.counts()["new"] == 0 and log.counts()["conflicting"] == 0
-    assert len(log.updated) == 2
+    assert len(log.updated) == 1
     assert after.keys() == before.keys()
     changed = {g for g in after if after[g] != before[g]}
     edited_fact = {g for g, n in before.items() if "the intervertebral foramen" in n.fields}
-    assert len(edited_fact) == 2  # the question and its reverse
+    assert len(edited_fact) == 1  # one note: the question, and its reversed card
     assert changed == edited_fact
     for guid in changed:
         assert after[guid].id == before[guid].id
@@ -151,17 +168,27 @@ def test_reimporting_the_same_deck_changes_nothing(run, mini_cards: Path, col: C
 def test_changed_css_updates_the_note_type_in_place(
     run, mini_cards: Path, col: Collection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A new template/CSS gets a newer note-type time, so Anki updates it without a '… Q&A+'."""
+    """A new CSS and a changed template of the reversed card get a newer note-type time, so Anki
+    updates the note type in place, without a '… Q&A+', and the cards show the change."""
     run("build", "--cards", "cards", "-o", "v1.apkg")
     import_apkg(col, Path("v1.apkg"))
     import factdeck.notetypes as notetypes
 
     monkeypatch.setattr(notetypes, "CSS", notetypes.CSS + "\n.fd-new-rule { color: red; }\n")
+    reversed_card = dict(notetypes._TEMPLATES["qa"][1])
+    reversed_card["afmt"] = '<div class="fd-new-back"></div>' + reversed_card["afmt"]
+    templates = {**notetypes._TEMPLATES, "qa": [notetypes._TEMPLATES["qa"][0], reversed_card]}
+    monkeypatch.setattr(notetypes, "_TEMPLATES", templates)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000900")
     run("build", "--cards", "cards", "-o", "v2.apkg")
     import_apkg(col, Path("v2.apkg"))
     assert ours(col) == FACTDECK_NOTETYPES
-    assert ".fd-new-rule" in col.models.by_name("factdeck Q&A (mini-deck)")["css"]
+    notetype = col.models.by_name("factdeck Q&A (mini-deck)")
+    assert ".fd-new-rule" in notetype["css"]
+    assert [t["name"] for t in notetype["tmpls"]] == ["Q&A", "Reversed"]
+    assert "fd-new-back" in notetype["tmpls"][1]["afmt"]
+    reversed_cards = [c for c in col.find_cards("card:Reversed")]
+    assert reversed_cards and "fd-new-back" in render_answer(col, reversed_cards[0])
 
 
 def test_another_decks_note_types_leave_this_decks_cards_alone(
@@ -287,9 +314,9 @@ def test_studied_subset_then_full_deck_then_subset_again(
     studied = notes_by_guid(col)
 
     log = import_apkg(col, Path("full.apkg"))
-    assert log.counts()["new"] == 7 and log.counts()["updated"] == 0
+    assert log.counts()["new"] == 4 and log.counts()["updated"] == 0
     after = notes_by_guid(col)
-    assert len(after) == col.note_count() == 12
+    assert len(after) == col.note_count() == 9
     assert all(after[guid] == state for guid, state in studied.items())  # cards, deck, history
     assert revlog_count(col) == 5
     assert ours(col) == FACTDECK_NOTETYPES

@@ -530,7 +530,7 @@ SINGLE = [
         "reverse-front-of-invisible-answer",
         FACT
         + '  - id: a\n    kind: qa\n    question: q\n    answer: "\\u2800"\n    reverse: true\n',
-        "cards/20-bad.yaml:4: fact \"a\": note 'reverse' would show an empty front",
+        "cards/20-bad.yaml:4: fact \"a\": note 'qa' would show an empty front on its reversed card",
     ),
     (
         "list-item-of-one-brace",

@@ -39,7 +39,7 @@ def test_build_defaults_to_dist_namespace(run, mini_cards: Path) -> None:
     first, second = result.output.splitlines()
     assert (
         first
-        == "wrote dist/mini-deck.apkg: 12 notes, 12 cards from 6 facts in 1 file, deck 'Mini Deck'"
+        == "wrote dist/mini-deck.apkg: 9 notes, 12 cards from 6 facts in 1 file, deck 'Mini Deck'"
     )
     assert second.startswith("done in ") and second.endswith("s; lock file updated")
 
@@ -48,7 +48,7 @@ def test_check_writes_nothing(run, mini_cards: Path) -> None:
     """check validates and reports counts, without a lock or an .apkg."""
     result = run("check", "--cards", "cards")
     assert result.exit_code == 0
-    assert result.output == "cards: ok: 6 facts, 12 notes, 12 cards in 2 files\n"
+    assert result.output == "cards: ok: 6 facts, 9 notes, 12 cards in 2 files\n"
     assert not (mini_cards / "factdeck.lock").exists()
     assert not Path("dist").exists()
 

@@ -18,6 +18,7 @@ from conftest import CARDS, ROOT
 from factdeck import CompiledDeck, DeckNote, compile_deck
 from factdeck.cloze import parse_cloze
 from factdeck.markup import visible_text
+from factdeck.notetypes import FIELD_NAMES
 from factdeck.report import front_text
 
 MAX_CLOZE_WORDS = 6
@@ -80,7 +81,7 @@ def test_corrections_carry_a_reason_and_a_reference() -> None:
     """dubious and corrected facts explain themselves in extra and cite a reference."""
     for _, fact, note in notes():
         if fact.status != "ok":
-            assert visible_text(note.fields[-2]), note.key  # Extra
+            assert visible_text(note.fields[FIELD_NAMES[note.model].index("Extra")]), note.key
             assert any(deck().sources[key].kind == "reference" for key in fact.sources), fact.id
 
 

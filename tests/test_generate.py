@@ -18,33 +18,39 @@ def notes(mini_cards: Path) -> dict[str, NoteRow]:
 
 
 def test_every_kind_makes_the_documented_notes(notes: dict[str, NoteRow]) -> None:
-    """qa (+reverse), cloze, one note per list item, cloze + reverse per table row, record cards."""
-    assert list(notes) == [
-        "foramen-definition/qa",
-        "foramen-definition/reverse",
-        "t1-t2/cloze",
-        "red-flags/item:cancer-history",
-        "red-flags/item:night-pain",
-        "boundaries/row:superior",
-        "boundaries/row:superior:reverse",
-        "boundaries/row:inferior",
-        "boundaries/row:inferior:reverse",
-        "chordoma/card:category",
-        "chordoma/card:feature",
-        "osteoma/card:category",
-    ]
+    """qa (one note; reverse: a second card), cloze, one note per list item, one note per table
+    row (c1 the value, c2 the key), record cards."""
+    assert {key: note.ords for key, note in notes.items()} == {
+        "foramen-definition/qa": (0, 1),
+        "t1-t2/cloze": (0,),
+        "red-flags/item:cancer-history": (0,),
+        "red-flags/item:night-pain": (0,),
+        "boundaries/row:superior": (0, 1),
+        "boundaries/row:inferior": (0, 1),
+        "chordoma/card:category": (0,),
+        "chordoma/card:feature": (0,),
+        "osteoma/card:category": (0,),
+    }
 
 
-def test_qa_and_its_reverse_swap_front_and_back(notes: dict[str, NoteRow]) -> None:
-    """The reverse note asks the answer and expects the question."""
-    qa, reverse = notes["foramen-definition/qa"], notes["foramen-definition/reverse"]
-    assert qa.model == reverse.model == "qa"
-    assert qa.fields[:2] == reverse.fields[1::-1]
-    assert qa.fields[1] == "the intervertebral foramen"
+def test_a_reversed_qa_is_one_note_with_two_cards(notes: dict[str, NoteRow]) -> None:
+    """`reverse: true` fills Anki's "Add Reverse" field: the reversed card is a sibling of the
+    first, which Anki buries, not a separate note that arrives right after it."""
+    qa = notes["foramen-definition/qa"]
+    assert qa.model == "qa"
+    assert qa.fields[:2] == (
+        "Which opening transmits a spinal nerve out of the vertebral canal?",
+        "the intervertebral foramen",
+    )
+    assert qa.fields[-1] == "y"  # Add Reverse
+    assert qa.ords == (0, 1)
 
 
-def test_list_item_note_hides_one_item_with_context(notes: dict[str, NoteRow]) -> None:
-    """Each item is its own cloze, with detail as context and the whole list on the back."""
+def test_list_item_note_hides_one_item_and_keeps_its_detail_for_the_back(
+    notes: dict[str, NoteRow],
+) -> None:
+    """Each item is its own cloze; the hint is the only cue on the front; the detail (which
+    tends to define the item) is on the back, and the whole list is folded away there."""
     note = notes["red-flags/item:night-pain"]
     assert (
         note.fields[0]
@@ -52,24 +58,21 @@ def test_list_item_note_hides_one_item_with_context(notes: dict[str, NoteRow]) -
     )
     assert [d.answer for d in parse_cloze(note.fields[0])] == ["pain at night or at rest"]
     first = notes["red-flags/item:cancer-history"]
-    assert '<div class="fd-context">the strongest single predictor</div>' in first.fields[0]
-    assert "<li>history of cancer</li>" in note.fields[1]
-    assert "<li class=fd-current>pain at night or at rest</li>" in note.fields[1]
+    assert "predictor" not in first.fields[0]
+    assert first.fields[1] == '<div class="fd-detail">the strongest single predictor</div>'
+    context = note.fields[2]
+    assert "<li>history of cancer</li>" in context
+    assert "<li class=fd-current>pain at night or at rest</li>" in context
 
 
-def test_table_row_makes_cloze_and_reverse_question(notes: dict[str, NoteRow]) -> None:
-    """A row gives 'title – key: {{c1::value}}' and 'title: value → which key_label?'."""
-    cloze = notes["boundaries/row:superior"]
-    assert (
-        cloze.fields[0]
-        == "Boundary of the foramen – superior: {{c1::pedicle of the vertebra above}}"
+def test_table_row_is_one_note_asking_value_and_key(notes: dict[str, NoteRow]) -> None:
+    """A row gives 'title – {{c2::key::key_label}}: {{c1::value}}': two sibling cards."""
+    row = notes["boundaries/row:superior"]
+    assert row.fields[0] == (
+        "Boundary of the foramen – {{c2::superior::boundary}}: "
+        "{{c1::pedicle of the vertebra above}}"
     )
-    reverse = notes["boundaries/row:superior:reverse"]
-    assert reverse.model == "qa"
-    assert reverse.fields[:2] == (
-        "Boundary of the foramen: pedicle of the vertebra above<br>→ which boundary?",
-        "superior",
-    )
+    assert "<tr class=fd-current><th>superior</th>" in row.fields[2]
 
 
 def test_record_makes_only_cards_whose_attributes_it_has(notes: dict[str, NoteRow]) -> None:
@@ -124,10 +127,12 @@ def test_tags_join_topic_fact_tags_and_meta(notes: dict[str, NoteRow]) -> None:
 
 
 def test_source_field_links_every_source_and_names_the_fact(notes: dict[str, NoteRow]) -> None:
-    """The back cites each source (with a link when it has a URL) and the fact id."""
+    """The back cites each source (with a link when it has a URL), references first; the
+    article a correction corrects is labelled so; then the fact id."""
     source = notes["chordoma/card:category"].fields[-1]
     assert source == (
-        'Example article; <a href="https://example.org/reference">Example reference</a>'
+        '<div class="fd-cite"><a href="https://example.org/reference">Example reference</a></div>'
+        '<div class="fd-cite"><span class="fd-corrects">Corrects:</span> Example article</div>'
         '<div class="fd-id">chordoma</div>'
     )
 

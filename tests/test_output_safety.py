@@ -216,7 +216,7 @@ def write_large_deck(cards: Path, facts: int, extra: int = 0) -> int:
                 f"    answer: answer {i}",
                 "    reverse: true",
             ]
-            notes += 2
+            notes += 1  # one note, two cards
         elif kind == 1:
             lines += [
                 f"  - id: c-{i}",
@@ -234,7 +234,7 @@ def write_large_deck(cards: Path, facts: int, extra: int = 0) -> int:
                 f"      - id: r-{j}\n        key: key {j}\n        value: value {j} of {i}"
                 for j in range(3)
             ]
-            notes += 6
+            notes += 3  # a note per row: the value, and the key reversed
     for i in range(extra):
         lines += [
             f"  - id: extra-{i}",

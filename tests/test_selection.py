@@ -286,12 +286,12 @@ def test_stats_counts_by_branch_kind_source_status(run, deck_cards: Path) -> Non
     """stats --json counts notes by tag branch, kind, status, yield, source and file."""
     result = run("stats", "--cards", "cards", "--json")
     stats = json.loads(result.output)
-    assert stats["total"] == {"facts": 9, "notes": 15, "cards": 15, "files": 2}
+    assert stats["total"] == {"facts": 9, "notes": 12, "cards": 15, "files": 2}
     assert stats["tag branch"]["foramen::diagnosis"] == 3
     assert stats["tag branch"]["foramen::diagnosis::imaging"] == 2
-    assert stats["kind"] == {"cloze": 3, "list": 2, "qa": 3, "record": 3, "table": 4}
-    assert stats["status"] == {"corrected": 2, "ok": 13}
-    assert stats["source"] == {"article": 15, "reference": 2}
+    assert stats["kind"] == {"cloze": 3, "list": 2, "qa": 2, "record": 3, "table": 2}
+    assert stats["status"] == {"corrected": 2, "ok": 10}
+    assert stats["source"] == {"article": 12, "reference": 2}
     text = run("stats", "--cards", "cards").output
-    assert text.startswith("9 facts, 15 notes, 15 cards in 2 files\n")
+    assert text.startswith("9 facts, 12 notes, 15 cards in 2 files\n")
     assert "notes by tag branch" in text

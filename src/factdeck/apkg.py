@@ -18,7 +18,7 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from .atomic import LEFTOVER_AGE, Staged
 from .errors import FactdeckError, Location, Problem
 from .generate import Model
 from .notetypes import NoteTypes, notetype_json
-from .records import FileRecords
+from .records import FactRow, NoteRow
 
 _CREATED = 1_600_000_000  # collection creation time in the package; Anki ignores it on import
 
@@ -117,9 +117,17 @@ class PackageWriter:
     so the output is never half-written and a failed build leaves it untouched."""
 
     def __init__(
-        self, output: Path, deck: PackageDeck, notetypes: NoteTypes, subdecks: bool, base_id: int
+        self,
+        output: Path,
+        deck: PackageDeck,
+        notetypes: NoteTypes,
+        *,
+        subdecks: bool,
+        base_id: int,
+        sibling_gap: int,
     ) -> None:
         self.output = output
+        self.sibling_gap = sibling_gap
         self.deck = deck
         self.notetypes = notetypes
         self.subdecks = subdecks
@@ -133,55 +141,62 @@ class PackageWriter:
         self._card_rows: list[tuple[Any, ...]] = []
         _remove_old_workdirs()
         self._workdir = Path(tempfile.mkdtemp(prefix="factdeck-"))
-        (self._workdir / _WORKDIR_MARKER).touch()
-        self._database = self._workdir / "collection.anki2"
-        with self._writing():
-            # Used by one thread at a time: the inserter while notes stream, then this one.
-            self._connection = sqlite3.connect(
-                self._database, isolation_level=None, check_same_thread=False
-            )
-            self._connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
-            self._connection.executescript(_TABLES)
-            self._connection.executescript(APKG_COL)
-            self._connection.execute("BEGIN")
-        self._inserter = _Inserter(self._connection)
+        try:
+            (self._workdir / _WORKDIR_MARKER).touch()
+            self._database = self._workdir / "collection.anki2"
+            with self._writing():
+                # Used by one thread at a time: the inserter while notes stream, then this one.
+                self._connection = sqlite3.connect(
+                    self._database, isolation_level=None, check_same_thread=False
+                )
+                self._connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+                self._connection.executescript(_TABLES)
+                self._connection.executescript(APKG_COL)
+                self._connection.execute("BEGIN")
+            self._inserter = _Inserter(self._connection)
+        except BaseException:  # Ctrl-C or kill while starting: nobody else can remove it
+            self.discard()
+            raise
 
-    def add_file(self, records: FileRecords, mods: Sequence[int], keeps: Sequence[bool]) -> None:
-        """A file's notes whose fact this package keeps (`keeps`, per fact), with their times.
-        Every file of the deck is offered, in order: ids and order count every note of the
-        deck, so the n-th note has id `base + n` and due position n whatever the subset, and
-        its cards the next card ids. A subset's notes are the full deck's notes."""
+    def count_file(self, kept_facts: int) -> None:
+        """For the summary: a file of the deck, of which this package keeps `kept_facts` facts."""
+        if kept_facts:
+            self.facts += kept_facts
+            self.files += 1
+
+    def add(self, notes: Iterable[tuple[FactRow, NoteRow, int, bool]]) -> None:
+        """Notes in new-card order, each with its time and whether this package keeps it. Every
+        note of the deck is offered: ids and order count every note, so the n-th note has id
+        `base + n` and due position n whatever the subset, and its cards the next card ids. A
+        subset's notes are the full deck's notes."""
         position, card_id = self._position, self._card_id
-        dids = []
-        for fact in records.facts:
-            name = f"{self.deck.name}::{fact.subdeck}" if self.subdecks else self.deck.name
-            dids.append(self._decks.get(name) or self._decks.setdefault(name, deck_id(name)))
-        note_rows, card_rows = self._note_rows, self._card_rows
-        for note, mod in zip(records.notes, mods, strict=True):
-            if keeps[note.fact]:
-                note_id, did = self._base + position, dids[note.fact]
+        note_rows, card_rows, decks = self._note_rows, self._card_rows, self._decks
+        for fact, note, mod, kept in notes:
+            if kept:
+                name = f"{self.deck.name}::{fact.subdeck}" if self.subdecks else self.deck.name
+                did = decks.get(name) or decks.setdefault(name, deck_id(name))
+                note_id = self._base + position
                 note_rows.append(
                     (note_id, note.guid, self.notetypes.ids[note.model], mod, -1,
                      f" {' '.join(note.tags)} ", "\x1f".join(note.fields), note.sort_field,
                      note.checksum, 0, "")
                 )  # fmt: skip
                 for offset, ord_ in enumerate(note.ords):
-                    # due = authored position: new cards are studied in curriculum order.
+                    # due = the place in new-card order. A note's second card (a reversed
+                    # question) comes `sibling_gap` places after its first, whether or not the
+                    # student's deck options bury siblings.
+                    due = position + offset * self.sibling_gap
                     card_rows.append(
                         (self._base + card_id + offset, note_id, did, ord_, mod, -1, 0, 0,
-                         position, 0, 0, 0, 0, 0, 0, 0, 0, "")
+                         due, 0, 0, 0, 0, 0, 0, 0, 0, "")
                     )  # fmt: skip
                 self._models.add(note.model)
+                self._newest = max(self._newest, mod)
                 self.cards += len(note.ords)
                 self.notes += 1
             position += 1
             card_id += len(note.ords)
         self._position, self._card_id = position, card_id
-        kept = sum(keeps)
-        if kept:
-            self.facts += kept
-            self.files += 1
-            self._newest = max(self._newest, *mods)
         if len(note_rows) >= _FLUSH_ROWS:
             self._flush()
 

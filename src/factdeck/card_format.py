@@ -38,6 +38,7 @@ Shape = Literal[
     "tags",  # a list of TAGs
     "url",  # text matching URL
     "boolean",
+    "number",  # a whole number, 0 or more
     "mapping",  # described by another section
     "list",  # described by another section
 ]
@@ -91,6 +92,7 @@ DECK = Section(
         Key("name", "text", required=True, doc="The deck's name in Anki; '::' nests it."),
         Key("namespace", "slug", required=True, doc="Part of every note's identity: never change."),
         Key("description", "text", doc="Shown on the deck's overview screen."),
+        Key("new_card_gap", "number", doc="New cards between two notes of one fact (10)."),
     ),
 )
 SOURCE = Section(
@@ -99,6 +101,7 @@ SOURCE = Section(
         Key("title", "text", required=True, doc="Shown on the back of every card citing it."),
         Key("url", "url", doc="Link on the cards; http:// or https://."),
         Key("kind", SOURCE_KINDS, doc="article: where facts came from; reference: an authority."),
+        Key("caveat", "text", doc="How far to trust it, shown beside it on the cards."),
     ),
 )
 TYPE = Section(

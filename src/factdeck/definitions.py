@@ -33,6 +33,7 @@ class DeckInfo:
     name: str
     namespace: str
     description: str
+    new_card_gap: int = 10  # new cards between two notes of one fact, where possible
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Source:
     title: str
     url: str | None
     kind: Literal["article", "reference"]
+    caveat: str | None = None  # how far to trust it, e.g. "unverified secondary source"
 
 
 @dataclass(frozen=True)
@@ -120,9 +122,10 @@ def _deck_info(
     name = deck.deck_name("name")
     namespace = deck.slug("namespace", "namespace")
     description = deck.text("description") or ""
+    gap = deck.whole_number("new_card_gap", 10, maximum=1000)
     if name is None or namespace is None:
         return None
-    return DeckInfo(name=name, namespace=namespace, description=description)
+    return DeckInfo(name, namespace, description, gap)
 
 
 def _sources(readers: list[tuple[LoadedFile, Reader]], problems: Problems) -> dict[str, Source]:
@@ -150,9 +153,10 @@ def _sources(readers: list[tuple[LoadedFile, Reader]], problems: Problems) -> di
                 entry.report("url", f"url '{url}' must start with http:// or https://")
                 url = None
             kind = entry.choice("kind", SOURCE_KINDS, "reference")
+            caveat = entry.text("caveat")
             if title is not None:
                 where[key] = location
-                sources[key] = Source(key, title, url, kind)  # type: ignore[arg-type]
+                sources[key] = Source(key, title, url, kind, caveat)  # type: ignore[arg-type]
     return sources
 
 

@@ -314,14 +314,19 @@ def _list_body(reader: Reader) -> ListBody | None:
 
 def _table_body(reader: Reader) -> TableBody | None:
     title = reader.plain("title", required=True)
-    key_label = reader.plain("key_label") or "one"
+    key_label = reader.plain("key_label", in_cloze=True) or "one"
     reverse = reader.boolean("reverse", True)
     rows = []
     for row_id, entry in _entries(reader, "rows", ROW, "row"):
-        key = entry.plain("key", required=True)
+        key = entry.plain("key", required=True, in_cloze=True)
         value = entry.plain("value", required=True, in_cloze=True)
         hint = entry.plain("hint", in_cloze=True)
-        if key is not None and value is not None and entry.before_hint("value", value, hint):
+        if (
+            key is not None
+            and value is not None
+            and entry.before_hint("value", value, hint)
+            and entry.before_hint("key", key, key_label if reverse else None)
+        ):
             rows.append(TableRow(row_id, key, value, hint))
     if title is None or not rows:
         return None

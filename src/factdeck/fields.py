@@ -184,6 +184,18 @@ class Reader:
             return None
         return value
 
+    def whole_number(self, key: str, default: int, *, maximum: int) -> int:
+        """A whole number from 0 to `maximum` (YAML numbers stay text here; see load.py)."""
+        value = self.data.get(key)
+        if value is None and key not in self.data:
+            return default
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
+            number = int(value)
+            if number <= maximum:
+                return number
+        self.report(key, f"'{key}' must be a whole number from 0 to {maximum}")
+        return default
+
     def boolean(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):

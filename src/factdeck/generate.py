@@ -1,6 +1,6 @@
 """Facts → Notes: the card-generation rules of each fact kind (see docs/format.md).
 
-A note's `variant` names which note of its fact it is (`qa`, `reverse`, `item:<id>`, …). With the
+A note's `variant` names which note of its fact it is (`qa`, `cloze`, `item:<id>`, …). With the
 deck namespace and the fact id it is the note's identity, so it never depends on the text.
 """
 
@@ -25,7 +25,7 @@ class Note:
     fact: Fact
     variant: str
     model: Model
-    fields: tuple[str, ...]  # qa: front, back, extra, source; cloze: text, extra, source
+    fields: tuple[str, ...]  # in the order of notetypes.FIELD_NAMES for its model
     tags: tuple[str, ...]
     ords: tuple[int, ...]  # the cards Anki will make from this note
 
@@ -44,29 +44,39 @@ def generate_notes(facts: Iterable[Fact], problems: Problems) -> list[Note]:
     for fact in facts:
         tags = note_tags(fact)
         source = source_html(fact)
-        for variant, model, fields in _fact_notes(fact):
-            full = (*fields, source)
-            if is_blank(visible_text(full[0])):
-                problems.add(fact.location, f"note '{variant}' would show an empty front", fact.id)
+        fields: tuple[str, ...]
+        for draft in _fact_notes(fact):
+            if is_blank(visible_text(draft.front)):
+                problems.add(
+                    fact.location, f"note '{draft.variant}' would show an empty front", fact.id
+                )
                 continue
-            ords: tuple[int, ...] = (0,)
-            if model == "cloze":
-                # Checked again once assembled: a lone brace at the edge of a value can join the
-                # braces factdeck adds around it (a row value '}' makes '{{c1::}}}').
-                try:
-                    deletions = parse_cloze(full[0])
-                    if any(is_blank(visible_text(d.answer)) for d in deletions):
-                        raise ClozeError("has a cloze deletion that shows nothing")
-                except ClozeError as error:
-                    problems.add(
-                        fact.location,
-                        f"note '{variant}' is not a valid cloze once built: {error}; "
-                        "check braces and markup at the start and end of its texts",
-                        fact.id,
-                    )
-                    continue
-                ords = card_ords(deletions)
-            notes.append(Note(fact, variant, model, full, tags, ords))
+            if draft.reverse and draft.back is not None and is_blank(visible_text(draft.back)):
+                problem = f"note '{draft.variant}' would show an empty front on its reversed card"
+                problems.add(fact.location, problem, fact.id)
+                continue
+            if draft.back is not None:  # Q&A: a second, reversed card when `reverse` asks for it
+                fields = (draft.front, draft.back, draft.extra, draft.context, source)
+                fields += (draft.reverse,)
+                ords: tuple[int, ...] = (0, 1) if draft.reverse else (0,)
+                notes.append(Note(fact, draft.variant, "qa", fields, tags, ords))
+                continue
+            # Checked again once assembled: a lone brace at the edge of a value can join the
+            # braces factdeck adds around it.
+            try:
+                deletions = parse_cloze(draft.front)
+                if any(is_blank(visible_text(d.answer)) for d in deletions):
+                    raise ClozeError("has a cloze deletion that shows nothing")
+            except ClozeError as error:
+                problems.add(
+                    fact.location,
+                    f"note '{draft.variant}' is not a valid cloze once built: {error}; "
+                    "check braces and markup at the start and end of its texts",
+                    fact.id,
+                )
+                continue
+            fields = (draft.front, draft.extra, draft.context, source)
+            notes.append(Note(fact, draft.variant, "cloze", fields, tags, card_ords(deletions)))
     return notes
 
 
@@ -79,22 +89,48 @@ def note_tags(fact: Fact) -> tuple[str, ...]:
 
 
 def source_html(fact: Fact) -> str:
-    cited = []
-    for source in fact.sources:
-        title = escape(source.title)
+    """The sources, references first. An article that a correction corrects is labelled as the
+    thing corrected, not cited as support; a source's caveat comes from the registry."""
+    corrects = fact.status != "ok"
+    lines = []
+    for source in sorted(fact.sources, key=lambda s: s.kind != "reference"):
+        cited = escape(source.title)
         if source.url:
-            cited.append(f'<a href="{escape(source.url, quote=True)}">{title}</a>')
-        else:
-            cited.append(title)
-    return "; ".join(cited) + f'<div class="fd-id">{escape(fact.id)}</div>'
+            cited = f'<a href="{escape(source.url, quote=True)}">{cited}</a>'
+        if source.caveat:
+            cited += f' <span class="fd-caveat">({escape(source.caveat)})</span>'
+        if corrects and source.kind == "article":
+            cited = f'<span class="fd-corrects">Corrects:</span> {cited}'
+        lines.append(f'<div class="fd-cite">{cited}</div>')
+    return "".join(lines) + f'<div class="fd-id">{escape(fact.id)}</div>'
 
 
-def _extra(fact: Fact, reference: str = "") -> str:
-    return (to_html(fact.extra) if fact.extra else "") + reference
+@dataclass(frozen=True)
+class _Draft:
+    """One note of a fact before its sources: a cloze text, or a question and its answer."""
+
+    variant: str
+    front: str  # cloze text, or the question
+    back: str | None  # the answer of a Q&A note; None for a cloze
+    extra: str  # shown on every back
+    context: str = ""  # the whole list or table the note belongs to, folded away
+    reverse: str = ""  # Q&A: non-empty adds the reversed card (Anki's "Add Reverse" field)
 
 
-def _deletion(answer: str, hint: str | None) -> str:
-    return "{{c1::" + to_html(answer) + (f"::{to_html(hint)}" if hint else "") + "}}"
+def _extra(fact: Fact, detail: str | None = None) -> str:
+    """The back's secondary text: an item's detail (never on the front: it tends to define the
+    answer), then the fact's extra."""
+    parts = []
+    if detail:
+        parts.append(f'<div class="fd-detail">{to_html(detail)}</div>')
+    if fact.extra:
+        parts.append(to_html(fact.extra))
+    return "".join(parts)
+
+
+def _deletion(answer: str, hint: str | None, number: int = 1) -> str:
+    hinted = f"::{to_html(hint)}" if hint else ""
+    return f"{{{{c{number}::{to_html(answer)}{hinted}}}}}"
 
 
 def _table_html(caption: str, rows: list[tuple[str, str]], current: int | None = None) -> str:
@@ -106,51 +142,40 @@ def _table_html(caption: str, rows: list[tuple[str, str]], current: int | None =
     return f'<table class="fd-reference"><caption>{to_html(caption)}</caption>{body}</table>'
 
 
-def _fact_notes(fact: Fact) -> Iterator[tuple[str, Model, tuple[str, ...]]]:
+def _fact_notes(fact: Fact) -> Iterator[_Draft]:
     body = fact.body
     if isinstance(body, QA):
-        question, answer = to_html(body.question), to_html(body.answer)
-        yield "qa", "qa", (question, answer, _extra(fact))
-        if body.reverse:
-            yield "reverse", "qa", (answer, question, _extra(fact))
+        reverse = "y" if body.reverse else ""
+        yield _Draft("qa", to_html(body.question), to_html(body.answer), _extra(fact), "", reverse)
     elif isinstance(body, Cloze):
-        yield "cloze", "cloze", (to_html(body.text), _extra(fact))
+        yield _Draft("cloze", to_html(body.text), None, _extra(fact))
     elif isinstance(body, ListBody):
         for index, item in enumerate(body.items):
-            text = f"{to_html(body.title)}: {_deletion(item.text, item.hint)}"
-            if item.detail:
-                text += f'<div class="fd-context">{to_html(item.detail)}</div>'
-            reference = "".join(
+            items = "".join(
                 f"<li{' class=fd-current' if i == index else ''}>{to_html(other.text)}</li>"
                 for i, other in enumerate(body.items)
             )
-            reference = (
-                f'<div class="fd-reference"><b>{to_html(body.title)}</b><ul>{reference}</ul></div>'
+            context = (
+                f'<div class="fd-reference"><b>{to_html(body.title)}</b><ul>{items}</ul></div>'
             )
-            yield f"item:{item.id}", "cloze", (text, _extra(fact, reference))
+            text = f"{to_html(body.title)}: {_deletion(item.text, item.hint)}"
+            yield _Draft(f"item:{item.id}", text, None, _extra(fact, item.detail), context)
     elif isinstance(body, TableBody):
         pairs = [(row.key, row.value) for row in body.rows]
         for index, row in enumerate(body.rows):
-            reference = _table_html(body.title, pairs, index)
-            text = f"{to_html(body.title)} – {to_html(row.key)}: {_deletion(row.value, row.hint)}"
-            yield f"row:{row.id}", "cloze", (text, _extra(fact, reference))
-            if body.reverse:
-                front = (
-                    f"{to_html(body.title)}: {to_html(row.value)}<br>"
-                    f"→ which {to_html(body.key_label)}?"
-                )
-                yield (
-                    f"row:{row.id}:reverse",
-                    "qa",
-                    (front, to_html(row.key), _extra(fact, reference)),
-                )
+            # One note per row: c1 asks the value; with `reverse`, c2 asks the key from the
+            # value. Cards of one note are siblings, which Anki keeps apart.
+            key = _deletion(row.key, body.key_label, 2) if body.reverse else to_html(row.key)
+            text = f"{to_html(body.title)} – {key}: {_deletion(row.value, row.hint)}"
+            context = _table_html(body.title, pairs, index)
+            yield _Draft(f"row:{row.id}", text, None, _extra(fact), context)
     else:
         yield from _record_notes(fact, body)
 
 
-def _record_notes(fact: Fact, record: Record) -> Iterator[tuple[str, Model, tuple[str, ...]]]:
+def _record_notes(fact: Fact, record: Record) -> Iterator[_Draft]:
     values = dict(record.attributes)
-    reference = _table_html(
+    context = _table_html(
         values.get("name", fact.id),
         [(name.replace("_", " "), value) for name, value in record.attributes if name != "name"],
     )
@@ -161,12 +186,10 @@ def _record_notes(fact: Fact, record: Record) -> Iterator[tuple[str, Model, tupl
     for card in record.type.cards:
         if not card.attributes <= values.keys():
             continue
+        variant = f"card:{card.id}"
         if card.cloze is not None:
-            yield f"card:{card.id}", "cloze", (to_html(fill(card.cloze)), _extra(fact, reference))
+            yield _Draft(variant, to_html(fill(card.cloze)), None, _extra(fact), context)
         else:
             assert card.question is not None and card.answer is not None
-            yield (
-                f"card:{card.id}",
-                "qa",
-                (to_html(fill(card.question)), to_html(fill(card.answer)), _extra(fact, reference)),
-            )
+            question, answer = to_html(fill(card.question)), to_html(fill(card.answer))
+            yield _Draft(variant, question, answer, _extra(fact), context)

@@ -24,31 +24,51 @@ MODELS: tuple[Model, ...] = ("qa", "cloze")
 SHARED_IDS: dict[Model, int] = {"qa": 1_579_310_221, "cloze": 1_579_310_222}
 NOTETYPE_NAMES: dict[Model, str] = {"qa": "factdeck Q&A", "cloze": "factdeck Cloze"}
 FIELD_NAMES: dict[Model, tuple[str, ...]] = {
-    "qa": ("Front", "Back", "Extra", "Source"),
-    "cloze": ("Text", "Extra", "Source"),
+    # "Add Reverse": Anki's own convention for an optional reversed card; any text makes it.
+    "qa": ("Front", "Back", "Extra", "Context", "Source", "Add Reverse"),
+    "cloze": ("Text", "Extra", "Context", "Source"),
 }
 _FIELD_IDS: dict[Model, tuple[int, ...]] = {
-    "qa": (4_117_530_001, 4_117_530_002, 4_117_530_003, 4_117_530_004),
-    "cloze": (4_117_530_101, 4_117_530_102, 4_117_530_103),
-}
-_TEMPLATE_IDS: dict[Model, int] = {"qa": 4_117_530_201, "cloze": 4_117_530_301}
+    "qa": (4_117_530_001, 4_117_530_002, 4_117_530_003, 4_117_530_005, 4_117_530_004,
+           4_117_530_006),
+    "cloze": (4_117_530_101, 4_117_530_102, 4_117_530_104, 4_117_530_103),
+}  # fmt: skip
 
+# The back, below the answer: Extra always shown but quieter; the whole list or table and the
+# sources (with the fact id) folded into <details>, which opens with one tap and needs no
+# script (Anki's desktop reviewer, AnkiDroid and AnkiMobile all render HTML5 <details>).
 _BACK_MATTER = (
     '{{#Extra}}<div class="fd-extra">{{Extra}}</div>{{/Extra}}\n'
-    '{{#Source}}<div class="fd-source">{{Source}}</div>{{/Source}}'
+    '{{#Context}}<details class="fd-fold fd-context"><summary>Whole list or table</summary>'
+    "{{Context}}</details>{{/Context}}\n"
+    '<details class="fd-fold fd-sources"><summary>Sources</summary>{{Source}}</details>'
 )
-_TEMPLATES: dict[Model, dict[str, str]] = {
-    "qa": {
-        "name": "Q&A",
-        "qfmt": '<div class="fd-front">{{Front}}</div>',
-        "afmt": '<div class="fd-front">{{Front}}</div>\n<hr id="answer">\n'
-        '<div class="fd-back">{{Back}}</div>\n' + _BACK_MATTER,
-    },
-    "cloze": {
-        "name": "Cloze",
-        "qfmt": '<div class="fd-cloze">{{cloze:Text}}</div>',
-        "afmt": '<div class="fd-cloze">{{cloze:Text}}</div>\n<hr id="answer">\n' + _BACK_MATTER,
-    },
+_TEMPLATES: dict[Model, list[dict[str, Any]]] = {
+    "qa": [
+        {
+            "name": "Q&A",
+            "id": 4_117_530_201,
+            "qfmt": '<div class="fd-front">{{Front}}</div>',
+            "afmt": '<div class="fd-front">{{Front}}</div>\n<hr id="answer">\n'
+            '<div class="fd-answer">{{Back}}</div>\n' + _BACK_MATTER,
+        },
+        {
+            "name": "Reversed",
+            "id": 4_117_530_202,
+            # Anki makes this card only when the front renders to something: with Add Reverse.
+            "qfmt": '{{#Add Reverse}}<div class="fd-front">{{Back}}</div>{{/Add Reverse}}',
+            "afmt": '<div class="fd-front">{{Back}}</div>\n<hr id="answer">\n'
+            '<div class="fd-answer">{{Front}}</div>\n' + _BACK_MATTER,
+        },
+    ],
+    "cloze": [
+        {
+            "name": "Cloze",
+            "id": 4_117_530_301,
+            "qfmt": '<div class="fd-cloze">{{cloze:Text}}</div>',
+            "afmt": '<div class="fd-cloze">{{cloze:Text}}</div>\n<hr id="answer">\n' + _BACK_MATTER,
+        }
+    ],
 }
 
 CSS = """\
@@ -58,28 +78,34 @@ CSS = """\
   font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
   font-size: 20px; line-height: 1.45; color: var(--fd-text); background: transparent;
   text-align: left; max-width: 40em; margin: 0 auto; padding: 0 0.6em;
+  overflow-wrap: anywhere;
 }
 .card.nightMode, .nightMode .card, .night_mode .card {
   --fd-text: #e6edf3; --fd-muted: #9198a1; --fd-accent: #6cb6ff; --fd-line: #3d444d;
   --fd-current: #4a3f10;
 }
 .mobile .card, .card.mobile { font-size: 18px; padding: 0 0.3em; }
-hr#answer { border: 0; border-top: 1px solid var(--fd-line); margin: 0.9em 0; }
-.cloze { font-weight: 700; color: var(--fd-accent); }
-.fd-back { font-weight: 600; }
-.fd-context { color: var(--fd-muted); font-size: 0.9em; margin-top: 0.4em; }
-.fd-extra { margin-top: 0.9em; font-size: 0.9em; }
-.fd-reference { margin-top: 0.6em; font-size: 0.85em; border-collapse: collapse; }
+hr#answer { border: 0; border-top: 1px solid var(--fd-line); margin: 0.8em 0; }
+/* The answer is the most visible thing on the back, the same for Q&A and cloze. */
+.cloze, .fd-answer { font-weight: 700; color: var(--fd-accent); }
+.fd-answer { font-size: 1.15em; }
+.fd-extra { margin-top: 0.8em; font-size: 0.85em; color: var(--fd-muted); }
+.fd-detail { font-style: italic; margin-bottom: 0.3em; }
+.fd-fold { margin-top: 0.7em; font-size: 0.75em; color: var(--fd-muted); }
+.fd-fold summary { cursor: pointer; padding: 0.2em 0; }
+.fd-fold[open] summary { margin-bottom: 0.3em; }
+.fd-reference { font-size: 1em; border-collapse: collapse; max-width: 100%; }
 .fd-reference caption { text-align: left; font-weight: 600; }
 .fd-reference th, .fd-reference td {
   text-align: left; vertical-align: top; padding: 0.15em 0.5em 0.15em 0;
   border-bottom: 1px solid var(--fd-line);
 }
 .fd-reference ul { margin: 0.2em 0; padding-left: 1.2em; }
-.fd-current { background: var(--fd-current); }
-.fd-source { margin-top: 1em; font-size: 0.75em; color: var(--fd-muted); }
-.fd-source a { color: var(--fd-accent); }
-.fd-id { font-family: ui-monospace, Menlo, Consolas, monospace; opacity: 0.7; }
+.fd-current { background: var(--fd-current); color: var(--fd-text); }
+.fd-cite { margin: 0.15em 0; }
+.fd-cite a { color: var(--fd-accent); }
+.fd-corrects { font-weight: 600; }
+.fd-id { font-family: ui-monospace, Menlo, Consolas, monospace; margin-top: 0.4em; }
 """
 
 
@@ -128,17 +154,17 @@ def _own_id(namespace: str, model: Model) -> int:
 def notetype_json(model: Model, mod: int, notetype_id: int, name: str) -> dict[str, Any]:
     """The note type as Anki stores it; `mod` decides whether Anki takes a changed template."""
     fields = [
-        {"name": name, "id": field_id}
-        for name, field_id in zip(FIELD_NAMES[model], _FIELD_IDS[model], strict=True)
+        {"name": field_name, "id": field_id}
+        for field_name, field_id in zip(FIELD_NAMES[model], _FIELD_IDS[model], strict=True)
     ]
-    template = dict(_TEMPLATES[model], id=_TEMPLATE_IDS[model])
+    templates = [dict(template) for template in _TEMPLATES[model]]
     import genanki  # only a build needs it: --help and check stay quick
 
     genanki_model = genanki.Model(
         notetype_id,
         name,
         fields=fields,
-        templates=[template],
+        templates=templates,
         css=CSS,
         model_type=genanki.Model.CLOZE if model == "cloze" else genanki.Model.FRONT_BACK,
     )

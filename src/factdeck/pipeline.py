@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +40,7 @@ from .lock import (
 )
 from .markup import to_html
 from .notetypes import NoteTypes
+from .order import NewCardOrder, Released
 from .recipes import load_recipes
 from .records import FactRow, FileRecords, NoteRow, pack
 from .selection import Subset, SubsetCheck
@@ -173,10 +174,13 @@ def build(
         with _collector_paused():
             for subset, output in zip(chosen, outputs, strict=True):
                 packages.append(_open_package(run, subset, output, subdecks))
+            order = NewCardOrder(run.info.new_card_gap)
             for file in run.compile(progress):
-                for package, check in zip(packages, checks, strict=True):
-                    keeps = check.keeps_facts(file.records.facts, file.relative)
-                    package.add_file(file.records, file.mods, keeps)
+                kept = [check.keeps_facts(file.records.facts, file.relative) for check in checks]
+                for package, keeps in zip(packages, kept, strict=True):
+                    package.count_file(sum(keeps))
+                _add(packages, order.feed(_releases(file, kept)))
+            _add(packages, order.finish())
         lock = run.finish(checks)
         if locked and lock != run.previous:
             _refuse_stale_lock(run.lock_path, run.previous, lock)
@@ -309,6 +313,21 @@ class DeckRun:
         return pack(facts, notes, self.info.namespace)
 
 
+def _releases(file: CompiledFile, kept: list[list[bool]]) -> list[Released]:
+    """A file's notes for the new-card order, each with whether each package keeps it."""
+    facts = file.records.facts
+    return [
+        Released(facts[note.fact], note, mod, tuple(keeps[note.fact] for keeps in kept))
+        for note, mod in zip(file.records.notes, file.mods, strict=True)
+    ]
+
+
+def _add(packages: Sequence[PackageWriter], released: Iterable[Released]) -> None:
+    batch = list(released)
+    for index, package in enumerate(packages):
+        package.add((r.fact, r.note, r.mod, r.keeps[index]) for r in batch)
+
+
 def _check_outputs(outputs: list[Path], subsets: list[Subset], cards_dir: Path) -> None:
     """Refuse, before anything is written, an output that would replace something else than a
     package: an input, a folder, a device, or another subset's package."""
@@ -348,8 +367,9 @@ def _open_package(run: DeckRun, subset: Subset, output: Path, subdecks: bool) ->
         # Anki shows a deck's description as HTML: it is escaped like every card field.
         PackageDeck(subset.deck_name or info.name, to_html(description)),
         run.notetypes,
-        subdecks,
-        run.first_id,
+        subdecks=subdecks,
+        base_id=run.first_id,
+        sibling_gap=info.new_card_gap,
     )
 
 

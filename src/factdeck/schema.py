@@ -42,6 +42,7 @@ _SHAPES: dict[str, Schema] = {
     "tags": {"type": "array", "items": {"type": "string", "pattern": TAG.pattern}},
     "url": {"type": "string", "pattern": URL.pattern},
     "boolean": {"type": "boolean"},
+    "number": {"type": "integer", "minimum": 0},
 }
 
 
