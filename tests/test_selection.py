@@ -295,3 +295,17 @@ def test_stats_counts_by_branch_kind_source_status(run, deck_cards: Path) -> Non
     text = run("stats", "--cards", "cards").output
     assert text.startswith("9 facts, 12 notes, 15 cards in 2 files\n")
     assert "notes by tag branch" in text
+
+
+def test_stats_of_a_deck_without_tags_is_a_table_not_a_traceback(run, tmp_path: Path) -> None:
+    """Facts without topic or tags: the tag table says '(none)'; --depth 0 is a usage error."""
+    write(tmp_path / "bare" / "deck.yaml", "deck: {name: Bare, namespace: bare}\n")
+    write(
+        tmp_path / "bare" / "sources.yaml",
+        "sources: {s: {title: A source, kind: article}}\n"
+        "source: s\nfacts:\n  - {id: a, kind: qa, question: q?, answer: a}\n",
+    )
+    result = run("stats", "--cards", "bare")
+    assert result.exit_code == 0, result.output
+    assert "notes by tag branch\n  (none)\n" in result.output
+    assert run("stats", "--cards", "bare", "--depth", "0").exit_code == 2
