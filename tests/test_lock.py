@@ -115,3 +115,64 @@ def test_bad_source_date_epoch(run, mini_cards: Path, monkeypatch: pytest.Monkey
         "SOURCE_DATE_EPOCH: 'yesterday' is not a whole number of seconds; set it to a time in "
         "seconds, e.g. $(git log -1 --format=%ct)"
     )
+
+
+def test_note_ids_are_given_once_and_kept(run, mini_cards: Path, tmp_path: Path) -> None:
+    """Each note gets an id when it first appears, kept in the lock: an edit or a new fact
+    elsewhere changes no other note's id; a new note's id comes after all others; each card's
+    id follows its note's."""
+    import sqlite3
+    import zipfile
+
+    def ids(apkg: str) -> tuple[dict[str, int], list[tuple[int, int, int]]]:
+        with zipfile.ZipFile(apkg) as package:
+            (tmp_path / "c.anki2").write_bytes(package.read("collection.anki2"))
+        with sqlite3.connect(tmp_path / "c.anki2") as db:
+            notes = dict(db.execute("SELECT guid, id FROM notes").fetchall())
+            cards = db.execute("SELECT id, nid, ord FROM cards").fetchall()
+        return notes, cards
+
+    assert run("build", "--cards", "cards", "-o", "v1.apkg").exit_code == 0
+    first = read_lock(mini_cards / "factdeck.lock").notes
+    assert len({e.id for e in first.values()}) == len(first) and all(e.id for e in first.values())
+    notes_v1, cards_v1 = ids("v1.apkg")
+    assert sorted(notes_v1.values()) == sorted(e.id for e in first.values())
+    assert all(card_id == nid + ord_ for card_id, nid, ord_ in cards_v1)
+
+    facts = mini_cards / "10-facts.yaml"
+    facts.write_text(facts.read_text().replace("history of cancer", "a history of cancer"))
+    write(
+        mini_cards / "20-new.yaml",
+        "source: article\nfacts:\n  - {id: n, kind: qa, question: q?, answer: a}\n",
+    )
+    assert run("build", "--cards", "cards", "-o", "v2.apkg").exit_code == 0
+    second = read_lock(mini_cards / "factdeck.lock").notes
+    assert {k: e.id for k, e in second.items() if k in first} == {k: e.id for k, e in first.items()}
+    assert second["n/qa"].id > max(e.id for e in first.values())
+    notes_v2, _ = ids("v2.apkg")
+    assert {g: i for g, i in notes_v2.items() if g in notes_v1} == notes_v1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda ids: ids["boundaries/row:superior"],  # the same id as another note
+        lambda ids: ids["boundaries/row:superior"] + 3,  # too close for that note's cards
+        lambda ids: '"12"',
+    ],
+    ids=["same-id", "too-close", "not-a-number"],
+)
+def test_a_damaged_note_id_in_the_lock_is_refused(run, mini_cards: Path, change) -> None:  # type: ignore[no-untyped-def]
+    """Two notes with one id, or ids too close for their cards, would collide in the package:
+    the lock is refused at the line, not a traceback from SQLite."""
+    assert run("build", "--cards", "cards", "-o", "a.apkg").exit_code == 0
+    lock = mini_cards / "factdeck.lock"
+    text = lock.read_text()
+    ids = {k: e.id for k, e in read_lock(lock).notes.items()}
+    old = ids["boundaries/row:inferior"]
+    lock.write_text(text.replace(f'"id": {old}', f'"id": {change(ids)}'))
+    result = run("build", "--cards", "cards", "-o", "b.apkg")
+    assert result.exit_code == 1
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("cards/factdeck.lock:") and "the id of" in first, first
+    assert first.endswith("is wrong; restore the lock file from version control")

@@ -31,6 +31,7 @@ from .archive import write_zip
 from .atomic import LEFTOVER_AGE, Staged
 from .errors import FactdeckError, Location, Problem
 from .generate import Model
+from .lock import Entry
 from .notetypes import NoteTypes, notetype_json
 from .records import FactRow, NoteRow
 
@@ -123,7 +124,6 @@ class PackageWriter:
         notetypes: NoteTypes,
         *,
         subdecks: bool,
-        base_id: int,
         sibling_gap: int,
     ) -> None:
         self.output = output
@@ -132,11 +132,10 @@ class PackageWriter:
         self.notetypes = notetypes
         self.subdecks = subdecks
         self.notes = self.cards = self.facts = self.files = 0
-        self._base = base_id
         self._decks: dict[str, int] = {}  # subdeck → deck id, for the decks this package uses
         self._models: set[Model] = set()
         self._newest = _CREATED
-        self._position = self._card_id = 1  # of the next note and card offered, kept or not
+        self._position = 1  # in new-card order, of the next note offered, kept or not
         self._note_rows: list[tuple[Any, ...]] = []
         self._card_rows: list[tuple[Any, ...]] = []
         _remove_old_workdirs()
@@ -164,30 +163,29 @@ class PackageWriter:
             self.facts += kept_facts
             self.files += 1
 
-    def add(self, notes: Iterable[tuple[FactRow, NoteRow, int, bool]]) -> None:
-        """Notes in new-card order, each with its time and whether this package keeps it. Every
-        note of the deck is offered: ids and order count every note, so the n-th note has id
-        `base + n` and due position n whatever the subset, and its cards the next card ids. A
-        subset's notes are the full deck's notes."""
-        position, card_id = self._position, self._card_id
+    def add(self, notes: Iterable[tuple[FactRow, NoteRow, Entry, bool]]) -> None:
+        """Notes in new-card order, each with its lock entry (time and id) and whether this
+        package keeps it. Every note of the deck is offered, so the n-th note has due position n
+        whatever the subset: a subset's notes are the full deck's notes, ids and order alike."""
+        position = self._position
         note_rows, card_rows, decks = self._note_rows, self._card_rows, self._decks
-        for fact, note, mod, kept in notes:
+        for fact, note, (_, mod, note_id), kept in notes:
             if kept:
                 name = f"{self.deck.name}::{fact.subdeck}" if self.subdecks else self.deck.name
                 did = decks.get(name) or decks.setdefault(name, deck_id(name))
-                note_id = self._base + position
                 note_rows.append(
                     (note_id, note.guid, self.notetypes.ids[note.model], mod, -1,
                      f" {' '.join(note.tags)} ", "\x1f".join(note.fields), note.sort_field,
                      note.checksum, 0, "")
                 )  # fmt: skip
                 for offset, ord_ in enumerate(note.ords):
-                    # due = the place in new-card order. A note's second card (a reversed
-                    # question) comes `sibling_gap` places after its first, whether or not the
-                    # student's deck options bury siblings.
+                    # A card's id follows its note's (ids are a second apart: see the lock's
+                    # IdAllocator). due = the place in new-card order; a note's second card (a
+                    # reversed question) comes `sibling_gap` places after its first, whether or
+                    # not the student's deck options bury siblings.
                     due = position + offset * self.sibling_gap
                     card_rows.append(
-                        (self._base + card_id + offset, note_id, did, ord_, mod, -1, 0, 0,
+                        (note_id + ord_, note_id, did, ord_, mod, -1, 0, 0,
                          due, 0, 0, 0, 0, 0, 0, 0, 0, "")
                     )  # fmt: skip
                 self._models.add(note.model)
@@ -195,8 +193,7 @@ class PackageWriter:
                 self.cards += len(note.ords)
                 self.notes += 1
             position += 1
-            card_id += len(note.ords)
-        self._position, self._card_id = position, card_id
+        self._position = position
         if len(note_rows) >= _FLUSH_ROWS:
             self._flush()
 

@@ -8,6 +8,7 @@ content last changed, recorded here and committed with the cards like a package 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .atomic import Staged
+from .cloze import MAX_NUMBER
 from .errors import FactdeckError, Location, Problem
 
 LOCK_NAME = "factdeck.lock"
@@ -27,6 +29,10 @@ FORMAT = 1
 class Entry(NamedTuple):  # a tuple: small, and never scanned by the garbage collector
     hash: str
     mod: int
+    # A note's id, given when it first appears and kept for good (0: none yet, or a note type).
+    # It is a time in milliseconds, as Anki makes ids: Anki shows it as the date the note was
+    # added. Its cards take the ids just after it (see IdAllocator).
+    id: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,10 +92,28 @@ def stamp(
     return {key: stamp_one(previous.get(key), digest, now) for key, digest in current}
 
 
-def stamp_one(old: Entry | None, digest: str, now: int) -> Entry:
+def stamp_one(old: Entry | None, digest: str, now: int, new_id: int = 0) -> Entry:
+    """`new_id`: the id for a note that has none yet."""
+    note_id = old.id if old is not None and old.id else new_id
     if old is not None and old.hash == digest:
-        return old
-    return Entry(digest, max(now, old.mod + 1) if old else now)
+        return old if old.id == note_id else old._replace(id=note_id)
+    return Entry(digest, max(now, old.mod + 1) if old else now, note_id)
+
+
+class IdAllocator:
+    """Ids for notes that have none yet, in deck order: after every id in the lock and not
+    before now, a second apart, so that a note's cards (at most 500, by cloze number) can take
+    the ids just after it."""
+
+    STEP = 1000  # ms between two new notes' ids
+
+    def __init__(self, previous: Lock, now: int) -> None:
+        highest = max((entry.id for entry in previous.notes.values()), default=0)
+        self._next = max(now * 1000, highest + self.STEP)
+
+    def __call__(self) -> int:
+        allocated, self._next = self._next, self._next + self.STEP
+        return allocated
 
 
 def read_lock(path: Path) -> Lock:
@@ -117,7 +141,10 @@ def read_lock(path: Path) -> Lock:
             ):
                 raise ValueError(f"notetype_ids {ids!r} are not ids")
             lock = Lock(
-                {k: Entry(str(v["hash"]), v["mod"]) for k, v in data["notes"].items()},
+                {
+                    k: Entry(str(v["hash"]), v["mod"], v.get("id", 0))
+                    for k, v in data["notes"].items()
+                },
                 {k: Entry(str(v["hash"]), v["mod"]) for k, v in data["notetypes"].items()},
                 namespace,
                 ids,
@@ -143,17 +170,25 @@ def read_lock(path: Path) -> Lock:
 def _check_times(lock: Lock, text: str, shown: str) -> None:
     now = int(time.time())
     latest = now + FUTURE_ALLOWANCE
+
+    def refuse(key: str, what: str, why: str = "") -> None:
+        line = text.count("\n", 0, max(text.find(json.dumps(key, ensure_ascii=False)), 0)) + 1
+        message = f"the {what} of '{key}' is wrong{why}; restore the lock file from version control"
+        raise FactdeckError([Problem(Location(shown, line), message)])
+
     for section in (lock.notetypes, lock.notes):
         for key, entry in section.items():
             mod = entry.mod
-            if type(mod) is int and EARLIEST <= mod <= latest:
-                continue
-            line = text.count("\n", 0, max(text.find(json.dumps(key, ensure_ascii=False)), 0)) + 1
-            message = (
-                f"the time of '{key}' is wrong: {time_problem(mod, now)}; restore the lock file "
-                "from version control"
-            )
-            raise FactdeckError([Problem(Location(shown, line), message)])
+            if not (type(mod) is int and EARLIEST <= mod <= latest):
+                refuse(key, "time", f": {time_problem(mod, now)}")
+            if not (type(entry.id) is int and 0 <= entry.id < 2**53):
+                refuse(key, "id")
+    # A note's cards take the ids after it: ids closer than the most cards a note can have
+    # would collide in the package.
+    ids = sorted((entry.id, key) for key, entry in lock.notes.items() if entry.id)
+    for (low, _), (high, key) in itertools.pairwise(ids):
+        if high - low < MAX_NUMBER:
+            refuse(key, "id")
 
 
 def lock_lines(lock: Lock) -> Iterator[str]:
@@ -165,7 +200,9 @@ def lock_lines(lock: Lock) -> Iterator[str]:
         for i, key in enumerate(keys):
             entry = entries[key]
             comma = "," if i < len(keys) - 1 else ""
-            yield f'    {_quoted(key)}: {{"hash": "{entry.hash}", "mod": {entry.mod}}}{comma}\n'
+            note_id = f', "id": {entry.id}' if entry.id else ""
+            value = f'{{"hash": "{entry.hash}", "mod": {entry.mod}{note_id}}}'
+            yield f"    {_quoted(key)}: {value}{comma}\n"
         yield "  }\n" if last else "  },\n"
 
     yield f'{{\n  "format": {FORMAT},\n'

@@ -14,13 +14,14 @@ from collections import OrderedDict, deque
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
+from .lock import Entry
 from .records import FactRow, NoteRow
 
 
 class Released(NamedTuple):
     fact: FactRow
     note: NoteRow
-    mod: int  # the note's time in the lock
+    entry: Entry  # the note's lock entry: its time and id
     keeps: tuple[bool, ...]  # per package: whether its subset keeps the note's fact
 
 

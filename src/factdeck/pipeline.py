@@ -30,6 +30,7 @@ from .load import CardFile, LoadedFile, parse, read_card_files
 from .lock import (
     LOCK_NAME,
     Entry,
+    IdAllocator,
     Lock,
     build_time,
     changed_keys,
@@ -58,7 +59,7 @@ class CompiledFile:
     path: str  # as shown in messages
     relative: str  # relative to the cards folder
     records: FileRecords
-    mods: tuple[int, ...]  # each note's time: when its content last changed (from the lock)
+    entries: tuple[Entry, ...]  # each note's lock entry: when its content last changed, its id
     cached: bool  # taken from the build cache
 
 
@@ -233,9 +234,7 @@ class DeckRun:
         _refuse_namespace_change(self.lock_path, self.previous, self.info.namespace)
         self.notetypes = NoteTypes.of_deck(self.info.namespace, self.previous)
         self.now = build_time()
-        # Note and card ids: millisecond times, as Anki makes them, in authored order from the
-        # newest time in the lock: the same for the same lock, and new notes look recently added.
-        self.first_id = max((e.mod for e in self.previous.notes.values()), default=self.now) * 1000
+        self._allocate_id = IdAllocator(self.previous, self.now)
         self.cache = (
             BuildCache(cards_dir / CACHE_DIR, self.definitions, writable=write_cache)
             if cache
@@ -293,11 +292,13 @@ class DeckRun:
         self._facts += len(records.facts)
         self.cached += cached
         previous = self.previous.notes
-        mods = []
+        entries = []
         for note in records.notes:
-            entry = self._notes[note.key] = stamp_one(previous.get(note.key), note.digest, self.now)
-            mods.append(entry.mod)
-        return CompiledFile(file.path, file.relative, records, tuple(mods), cached)
+            old = previous.get(note.key)
+            new_id = 0 if old is not None and old.id else self._allocate_id()
+            entry = self._notes[note.key] = stamp_one(old, note.digest, self.now, new_id)
+            entries.append(entry)
+        return CompiledFile(file.path, file.relative, records, tuple(entries), cached)
 
     def _records(self, file: CardFile) -> FileRecords | None:
         """load → validate → generate → records; None if the file has any problem."""
@@ -317,15 +318,15 @@ def _releases(file: CompiledFile, kept: list[list[bool]]) -> list[Released]:
     """A file's notes for the new-card order, each with whether each package keeps it."""
     facts = file.records.facts
     return [
-        Released(facts[note.fact], note, mod, tuple(keeps[note.fact] for keeps in kept))
-        for note, mod in zip(file.records.notes, file.mods, strict=True)
+        Released(facts[note.fact], note, entry, tuple(keeps[note.fact] for keeps in kept))
+        for note, entry in zip(file.records.notes, file.entries, strict=True)
     ]
 
 
 def _add(packages: Sequence[PackageWriter], released: Iterable[Released]) -> None:
     batch = list(released)
     for index, package in enumerate(packages):
-        package.add((r.fact, r.note, r.mod, r.keeps[index]) for r in batch)
+        package.add((r.fact, r.note, r.entry, r.keeps[index]) for r in batch)
 
 
 def _check_outputs(outputs: list[Path], subsets: list[Subset], cards_dir: Path) -> None:
@@ -368,7 +369,6 @@ def _open_package(run: DeckRun, subset: Subset, output: Path, subdecks: bool) ->
         PackageDeck(subset.deck_name or info.name, to_html(description)),
         run.notetypes,
         subdecks=subdecks,
-        base_id=run.first_id,
         sibling_gap=info.new_card_gap,
     )
 
