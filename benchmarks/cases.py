@@ -73,19 +73,30 @@ def obvious(cards_dir: Path, output: Path, c_loader: bool = False) -> dict[str, 
         text = italic.sub(r"<i>\1</i>", bold.sub(r"<b>\1</b>", text))
         return text.replace("\n", "<br>")
 
-    back = "{{#Extra}}<div>{{Extra}}</div>{{/Extra}}{{#Source}}<div>{{Source}}</div>{{/Source}}"
+    back = (
+        "{{#Extra}}<div>{{Extra}}</div>{{/Extra}}"
+        "{{#Context}}<details><summary>Context</summary>{{Context}}</details>{{/Context}}"
+        "<details><summary>Sources</summary>{{Source}}</details>"
+    )
     qa_model = genanki.Model(
         1_579_310_221,
         "factdeck Q&A",
-        fields=[{"name": n} for n in ("Front", "Back", "Extra", "Source")],
+        fields=[
+            {"name": n} for n in ("Front", "Back", "Extra", "Context", "Source", "Add Reverse")
+        ],
         templates=[
-            {"name": "Q&A", "qfmt": "{{Front}}", "afmt": "{{Front}}<hr id=answer>{{Back}}" + back}
+            {"name": "Q&A", "qfmt": "{{Front}}", "afmt": "{{Front}}<hr id=answer>{{Back}}" + back},
+            {
+                "name": "Reversed",
+                "qfmt": "{{#Add Reverse}}{{Back}}{{/Add Reverse}}",
+                "afmt": "{{Back}}<hr id=answer>{{Front}}" + back,
+            },
         ],
     )
     cloze_model = genanki.Model(
         1_579_310_222,
         "factdeck Cloze",
-        fields=[{"name": n} for n in ("Text", "Extra", "Source")],
+        fields=[{"name": n} for n in ("Text", "Extra", "Context", "Source")],
         templates=[
             {"name": "Cloze", "qfmt": "{{cloze:Text}}", "afmt": "{{cloze:Text}}<br>" + back}
         ],
@@ -103,8 +114,8 @@ def obvious(cards_dir: Path, output: Path, c_loader: bool = False) -> dict[str, 
     def fill(template: str, values: dict[str, str]) -> str:
         return placeholder.sub(lambda m: values[m.group(1)], template)
 
-    def deletion(answer: str, hint: str | None) -> str:
-        return "{{c1::" + h(answer) + (f"::{h(hint)}" if hint else "") + "}}"
+    def deletion(answer: str, hint: str | None, number: int = 1) -> str:
+        return f"{{{{c{number}::" + h(answer) + (f"::{h(hint)}" if hint else "") + "}}"
 
     position = 0
     for doc in docs:
@@ -114,12 +125,21 @@ def obvious(cards_dir: Path, output: Path, c_loader: bool = False) -> dict[str, 
             keys = fact.get("source", file_source)
             keys = [keys] if isinstance(keys, str) else keys
             cited = []
-            for key in keys:
+            corrects = fact.get("status", "ok") != "ok"
+            for key in sorted(
+                keys, key=lambda k: sources[k].get("kind", "reference") != "reference"
+            ):
                 source = sources[key]
-                title = html.escape(source["title"])
+                line = html.escape(source["title"])
                 url = source.get("url")
-                cited.append(f'<a href="{html.escape(url)}">{title}</a>' if url else title)
-            source_html = "; ".join(cited) + f'<div class="fd-id">{html.escape(fact["id"])}</div>'
+                if url:
+                    line = f'<a href="{html.escape(url)}">{line}</a>'
+                if source.get("caveat"):
+                    line += f' <span class="fd-caveat">({html.escape(source["caveat"])})</span>'
+                if corrects and source.get("kind") == "article":
+                    line = f'<span class="fd-corrects">Corrects:</span> {line}'
+                cited.append(f'<div class="fd-cite">{line}</div>')
+            source_html = "".join(cited) + f'<div class="fd-id">{html.escape(fact["id"])}</div>'
             tags = {*fact.get("tags", ())}
             tags.add(f"meta::status::{fact.get('status', 'ok')}")
             tags.add(f"meta::yield::{fact.get('yield', 'medium')}")
@@ -129,45 +149,41 @@ def obvious(cards_dir: Path, output: Path, c_loader: bool = False) -> dict[str, 
             tag_list = sorted(tags)
             extra = h(fact["extra"]) if fact.get("extra") else ""
 
+            # Fields without the source: qa Front, Back, Extra, Context (+ Source, Add Reverse);
+            # cloze Text, Extra, Context (+ Source).
             notes: list[tuple[str, Any, list[str]]] = []
             kind = fact["kind"]
             if kind == "qa":
                 q, a = h(fact["question"]), h(fact["answer"])
-                notes.append(("qa", qa_model, [q, a, extra]))
-                if fact.get("reverse"):
-                    notes.append(("reverse", qa_model, [a, q, extra]))
+                notes.append(("qa", qa_model, [q, a, extra, ""]))
             elif kind == "cloze":
-                notes.append(("cloze", cloze_model, [h(fact["text"]), extra]))
+                notes.append(("cloze", cloze_model, [h(fact["text"]), extra, ""]))
             elif kind == "list":
                 items = fact["items"]
                 for index, item in enumerate(items):
                     text = f"{h(fact['title'])}: {deletion(item['text'], item.get('hint'))}"
-                    if item.get("detail"):
-                        text += f'<div class="fd-context">{h(item["detail"])}</div>'
+                    detail = item.get("detail")
+                    item_extra = f'<div class="fd-detail">{h(detail)}</div>' if detail else ""
                     ref = "".join(
                         f"<li{' class=fd-current' if i == index else ''}>{h(o['text'])}</li>"
                         for i, o in enumerate(items)
                     )
                     ref = f'<div class="fd-reference"><b>{h(fact["title"])}</b><ul>{ref}</ul></div>'
-                    notes.append((f"item:{item['id']}", cloze_model, [text, extra + ref]))
+                    fields = [text, item_extra + extra, ref]
+                    notes.append((f"item:{item['id']}", cloze_model, fields))
             elif kind == "table":
                 rows = fact["rows"]
                 pairs = [(r["key"], r["value"]) for r in rows]
                 label = fact.get("key_label", "one")
                 for index, row in enumerate(rows):
                     ref = table(fact["title"], pairs, index)
-                    cloze = deletion(row["value"], row.get("hint"))
-                    text = f"{h(fact['title'])} – {h(row['key'])}: {cloze}"
-                    notes.append((f"row:{row['id']}", cloze_model, [text, extra + ref]))
-                    if fact.get("reverse", True):
-                        front = f"{h(fact['title'])}: {h(row['value'])}<br>→ which {h(label)}?"
-                        notes.append(
-                            (
-                                f"row:{row['id']}:reverse",
-                                qa_model,
-                                [front, h(row["key"]), extra + ref],
-                            )
-                        )
+                    key = (
+                        deletion(row["key"], label, 2)
+                        if fact.get("reverse", True)
+                        else h(row["key"])
+                    )
+                    text = f"{h(fact['title'])} – {key}: {deletion(row['value'], row.get('hint'))}"
+                    notes.append((f"row:{row['id']}", cloze_model, [text, extra, ref]))
             else:
                 values = fact["attributes"]
                 record_type = types[fact["type"]]
@@ -181,22 +197,25 @@ def obvious(cards_dir: Path, output: Path, c_loader: bool = False) -> dict[str, 
                         continue
 
                     if "cloze" in card:
-                        fields = [h(fill(card["cloze"], values)), extra + ref]
+                        fields = [h(fill(card["cloze"], values)), extra, ref]
                         notes.append((f"card:{card_id}", cloze_model, fields))
                     else:
                         fields = [
                             h(fill(card["question"], values)),
                             h(fill(card["answer"], values)),
-                            extra + ref,
+                            extra,
+                            ref,
                         ]
                         notes.append((f"card:{card_id}", qa_model, fields))
 
+            reverse = "y" if kind == "qa" and fact.get("reverse") else ""
             for variant, model, fields in notes:
                 position += 1
+                full = [*fields, source_html] + ([reverse] if model is qa_model else [])
                 deck.add_note(
                     genanki.Note(
                         model=model,
-                        fields=[*fields, source_html],
+                        fields=full,
                         tags=tag_list,
                         guid=genanki.guid_for("factdeck", namespace, fact["id"], variant),
                         due=position,

@@ -87,9 +87,9 @@ def test_mini_deck_imports_with_every_note_type_tag_and_card(
 def test_new_cards_follow_the_curriculum_with_siblings_apart(
     run, mini_cards: Path, col: Collection
 ) -> None:
-    """New cards come in authored order (not all 'New #0'), except that the notes of one fact
-    wait for others to come in between (here, with 9 notes, as far as they can), and a note's
-    reversed card comes 10 places after its first."""
+    """New cards come in authored order (not all 'New #0'), except that the cards of one fact
+    (a list's items, a table's rows, a reversed question) wait for others to come in between:
+    here, with 12 cards, as far as they can."""
     run("build", "--cards", "cards", "-o", "mini.apkg")
     import_apkg(col, Path("mini.apkg"))
     cards = sorted((col.get_card(c) for c in col.find_cards("")), key=lambda c: (c.due, c.ord))
@@ -98,15 +98,16 @@ def test_new_cards_follow_the_curriculum_with_siblings_apart(
         (1, "foramen-definition", 0),
         (2, "t1-t2", 0),
         (3, "red-flags", 0),
-        (4, "boundaries", 0),
+        (4, "boundaries", 0),  # the superior row's value
         (5, "chordoma", 0),
         (6, "osteoma", 0),
-        (7, "red-flags", 0),  # the second item, after the others
-        (8, "boundaries", 0),
-        (9, "chordoma", 0),
-        (11, "foramen-definition", 1),  # the reversed card
-        (14, "boundaries", 1),  # each row's reverse question (c2)
-        (18, "boundaries", 1),
+        # nothing left to put between the rest: the longest-waiting fact first
+        (7, "foramen-definition", 1),  # the reversed question
+        (8, "red-flags", 0),  # the second item
+        (9, "boundaries", 1),  # the superior row's key
+        (10, "chordoma", 0),
+        (11, "boundaries", 0),  # the inferior row's value, then its key
+        (12, "boundaries", 1),
     ]
     assert "Which opening transmits a spinal nerve" in render_question(col, cards[0])
 

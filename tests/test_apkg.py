@@ -58,21 +58,16 @@ def test_guids_come_from_identity_not_text(run, mini_cards: Path, tmp_path: Path
 
 
 def test_notes_carry_lock_times_and_new_card_order(run, mini_cards: Path, tmp_path: Path) -> None:
-    """Each note's mod is its lock time; each note has its place in new-card order."""
+    """Each note's mod is its lock time; each card has its own place in new-card order."""
     run("build", "--cards", "cards", "-o", "a.apkg")
     lock = read_lock(mini_cards / "factdeck.lock")
     assert {e.mod for e in lock.notes.values()} == {1_700_000_000}
     notes = rows(Path("a.apkg"), tmp_path, "SELECT mod, mid FROM notes")
     assert {mod for mod, _ in notes} == {1_700_000_000}
     assert {mid for _, mid in notes} == set(lock.notetype_ids.values())  # type: ignore[union-attr]
-    cards = rows(Path("a.apkg"), tmp_path, "SELECT c.nid, c.due, c.did FROM cards c")
-    due_of_note: dict[int, list[int]] = {}
-    for nid, due, _ in sorted(cards):
-        due_of_note.setdefault(nid, []).append(due)
-    assert sorted(dues[0] for dues in due_of_note.values()) == list(range(1, 10))
-    for dues in due_of_note.values():  # a second card comes 10 places (the default gap) later
-        assert dues == list(range(dues[0], dues[0] + 10 * len(dues), 10))
-    assert len(cards) == 12
+    cards = rows(Path("a.apkg"), tmp_path, "SELECT c.id, c.nid, c.ord, c.due, c.did FROM cards c")
+    assert sorted(due for *_, due, _ in cards) == list(range(1, 13))  # a place for every card
+    assert all(card_id == nid + ord_ for card_id, nid, ord_, *_ in cards)
     assert {did for *_, did in cards} == {deck_id("Mini Deck")}
 
 

@@ -1,8 +1,10 @@
-"""New-card order: notes of one fact spread apart, the curriculum order kept otherwise."""
+"""New-card order: cards of one fact spread apart, the curriculum order kept otherwise. (Each
+fact here has notes of one card each; a note of two cards is two cards of its fact.)"""
 
 from __future__ import annotations
 
 from conftest import require
+from factdeck.lock import Entry
 from factdeck.order import NewCardOrder, Released
 from factdeck.records import FactRow, NoteRow
 
@@ -19,7 +21,7 @@ def notes_of(sizes: list[int]) -> list[Released]:
         fact = FactRow(f"f{index}", 1, "list", (), "", "ok", "medium", ())
         for n in range(size):
             note = NoteRow(0, f"f{index}/{n}", "cloze", "", (), (), "", 0, (0,), "")
-            released.append(Released(fact, note, 0, (True,)))
+            released.append(Released(fact, note, 0, Entry("", 0), (True,)))
     return released
 
 

@@ -124,10 +124,8 @@ class PackageWriter:
         notetypes: NoteTypes,
         *,
         subdecks: bool,
-        sibling_gap: int,
     ) -> None:
         self.output = output
-        self.sibling_gap = sibling_gap
         self.deck = deck
         self.notetypes = notetypes
         self.subdecks = subdecks
@@ -135,7 +133,7 @@ class PackageWriter:
         self._decks: dict[str, int] = {}  # subdeck → deck id, for the decks this package uses
         self._models: set[Model] = set()
         self._newest = _CREATED
-        self._position = 1  # in new-card order, of the next note offered, kept or not
+        self._position = 1  # in new-card order, of the next card offered, kept or not
         self._note_rows: list[tuple[Any, ...]] = []
         self._card_rows: list[tuple[Any, ...]] = []
         _remove_old_workdirs()
@@ -163,35 +161,34 @@ class PackageWriter:
             self.facts += kept_facts
             self.files += 1
 
-    def add(self, notes: Iterable[tuple[FactRow, NoteRow, Entry, bool]]) -> None:
-        """Notes in new-card order, each with its lock entry (time and id) and whether this
-        package keeps it. Every note of the deck is offered, so the n-th note has due position n
-        whatever the subset: a subset's notes are the full deck's notes, ids and order alike."""
+    def add(self, cards: Iterable[tuple[FactRow, NoteRow, int, Entry, bool]]) -> None:
+        """Cards in new-card order: each its fact, note, index among the note's cards, the
+        note's lock entry (time and id) and whether this package keeps it. A note is written
+        with its first card. Every card of the deck is offered, so the n-th card has due
+        position n whatever the subset: a subset's notes are the full deck's, order included."""
         position = self._position
         note_rows, card_rows, decks = self._note_rows, self._card_rows, self._decks
-        for fact, note, (_, mod, note_id), kept in notes:
+        for fact, note, card, (_, mod, note_id), kept in cards:
             if kept:
                 name = f"{self.deck.name}::{fact.subdeck}" if self.subdecks else self.deck.name
                 did = decks.get(name) or decks.setdefault(name, deck_id(name))
-                note_rows.append(
-                    (note_id, note.guid, self.notetypes.ids[note.model], mod, -1,
-                     f" {' '.join(note.tags)} ", "\x1f".join(note.fields), note.sort_field,
-                     note.checksum, 0, "")
-                )  # fmt: skip
-                for offset, ord_ in enumerate(note.ords):
-                    # A card's id follows its note's (ids are a second apart: see the lock's
-                    # IdAllocator). due = the place in new-card order; a note's second card (a
-                    # reversed question) comes `sibling_gap` places after its first, whether or
-                    # not the student's deck options bury siblings.
-                    due = position + offset * self.sibling_gap
-                    card_rows.append(
-                        (note_id + ord_, note_id, did, ord_, mod, -1, 0, 0,
-                         due, 0, 0, 0, 0, 0, 0, 0, 0, "")
+                if card == 0:
+                    note_rows.append(
+                        (note_id, note.guid, self.notetypes.ids[note.model], mod, -1,
+                         f" {' '.join(note.tags)} ", "\x1f".join(note.fields), note.sort_field,
+                         note.checksum, 0, "")
                     )  # fmt: skip
-                self._models.add(note.model)
-                self._newest = max(self._newest, mod)
-                self.cards += len(note.ords)
-                self.notes += 1
+                    self._models.add(note.model)
+                    self._newest = max(self._newest, mod)
+                    self.notes += 1
+                ord_ = note.ords[card]
+                # A card's id follows its note's (ids are a second apart: see the lock's
+                # IdAllocator); due is its place in new-card order.
+                card_rows.append(
+                    (note_id + ord_, note_id, did, ord_, mod, -1, 0, 0,
+                     position, 0, 0, 0, 0, 0, 0, 0, 0, "")
+                )  # fmt: skip
+                self.cards += 1
             position += 1
         self._position = position
         if len(note_rows) >= _FLUSH_ROWS:

@@ -92,7 +92,7 @@ DECK = Section(
         Key("name", "text", required=True, doc="The deck's name in Anki; '::' nests it."),
         Key("namespace", "slug", required=True, doc="Part of every note's identity: never change."),
         Key("description", "text", doc="Shown on the deck's overview screen."),
-        Key("new_card_gap", "number", doc="New cards between two notes of one fact (10)."),
+        Key("new_card_gap", "number", doc="New cards between two cards of one fact (10)."),
     ),
 )
 SOURCE = Section(

@@ -33,7 +33,7 @@ class DeckInfo:
     name: str
     namespace: str
     description: str
-    new_card_gap: int = 10  # new cards between two notes of one fact, where possible
+    new_card_gap: int = 10  # new cards between two cards of one fact, where possible
 
 
 @dataclass(frozen=True)

@@ -315,18 +315,19 @@ class DeckRun:
 
 
 def _releases(file: CompiledFile, kept: list[list[bool]]) -> list[Released]:
-    """A file's notes for the new-card order, each with whether each package keeps it."""
+    """A file's cards for the new-card order, each with whether each package keeps it."""
     facts = file.records.facts
     return [
-        Released(facts[note.fact], note, entry, tuple(keeps[note.fact] for keeps in kept))
+        Released(facts[note.fact], note, card, entry, tuple(keeps[note.fact] for keeps in kept))
         for note, entry in zip(file.records.notes, file.entries, strict=True)
+        for card in range(len(note.ords))
     ]
 
 
 def _add(packages: Sequence[PackageWriter], released: Iterable[Released]) -> None:
     batch = list(released)
     for index, package in enumerate(packages):
-        package.add((r.fact, r.note, r.entry, r.keeps[index]) for r in batch)
+        package.add((r.fact, r.note, r.card, r.entry, r.keeps[index]) for r in batch)
 
 
 def _check_outputs(outputs: list[Path], subsets: list[Subset], cards_dir: Path) -> None:
@@ -369,7 +370,6 @@ def _open_package(run: DeckRun, subset: Subset, output: Path, subdecks: bool) ->
         PackageDeck(subset.deck_name or info.name, to_html(description)),
         run.notetypes,
         subdecks=subdecks,
-        sibling_gap=info.new_card_gap,
     )
 
 
