@@ -269,7 +269,7 @@ SINGLE = [
         (
             f"tag-{tag}",
             QA.format(q=f"!!{tag} {value}"),
-            "cards/20-bad.yaml:6: YAML syntax error: could not determine a constructor for the tag "
+            "cards/20-bad.yaml:6:15: YAML syntax error: could not determine a constructor for the tag "
             f"'tag:yaml.org,2002:{tag}'; YAML tags such as !!python/... are not allowed; remove "
             "the tag",
         )
@@ -287,31 +287,31 @@ SINGLE = [
     (
         "tag-bool-not-a-bool",
         QA.format(q="!!bool maybe"),
-        "cards/20-bad.yaml:6: YAML syntax error: 'maybe' is not true or false; check the quoting "
+        "cards/20-bad.yaml:6:15: YAML syntax error: 'maybe' is not true or false; check the quoting "
         "and indentation around this line",
     ),
     (
         "tag-map-on-text",
         QA.format(q="!!map text"),
-        "cards/20-bad.yaml:6: YAML syntax error: expected a mapping for tag:yaml.org,2002:map; "
+        "cards/20-bad.yaml:6:15: YAML syntax error: expected a mapping for tag:yaml.org,2002:map; "
         "check the quoting and indentation around this line",
     ),
     (
         "tag-seq-on-text",
         QA.format(q="!!seq text"),
-        "cards/20-bad.yaml:6: YAML syntax error: expected a list for tag:yaml.org,2002:seq; "
+        "cards/20-bad.yaml:6:15: YAML syntax error: expected a list for tag:yaml.org,2002:seq; "
         "check the quoting and indentation around this line",
     ),
     (
         "tag-str-on-mapping",
         QA.format(q="!!str {a: b}"),
-        "cards/20-bad.yaml:6: YAML syntax error: expected a scalar node, but found mapping; check "
+        "cards/20-bad.yaml:6:15: YAML syntax error: expected a scalar node, but found mapping; check "
         "the quoting and indentation around this line",
     ),
     (
         "bad-unicode-escape",
         QA.format(q='"\\ud800"'),
-        "cards/20-bad.yaml:6: YAML syntax error: found invalid Unicode character escape code "
+        "cards/20-bad.yaml:6:18: YAML syntax error: found invalid Unicode character escape code "
         "(while parsing a quoted scalar); fix the backslash escape in this double-quoted text, or "
         "use single quotes",
     ),
@@ -342,25 +342,25 @@ SINGLE = [
     (
         "unclosed-flow-mapping",
         QA.format(q="{a: b"),
-        "cards/20-bad.yaml:7: YAML syntax error: did not find expected ',' or '}' (while parsing "
+        "cards/20-bad.yaml:7:11: YAML syntax error: did not find expected ',' or '}' (while parsing "
         "a flow mapping); a [ or { is not closed, or a comma is missing",
     ),
     (
         "unclosed-single-quote",
         QA.format(q="'what"),
-        "cards/20-bad.yaml:8: YAML syntax error: found unexpected end of stream (while scanning a "
+        "cards/20-bad.yaml:8:1: YAML syntax error: found unexpected end of stream (while scanning a "
         "quoted scalar); a quote was opened and not closed on this line or below",
     ),
     (
         "tab-indentation-in-mapping",
         "topic: x\nfacts:\n\t- id: a\n",
-        "cards/20-bad.yaml:3: YAML syntax error: found character that cannot start any token "
+        "cards/20-bad.yaml:3:1: YAML syntax error: found character that cannot start any token "
         "(while scanning for the next token); indent with spaces, not tabs",
     ),
     (
         "two-documents",
         "topic: x\n---\ntopic: y\n",
-        "cards/20-bad.yaml:2: YAML syntax error: but found another document (expected a single "
+        "cards/20-bad.yaml:2:1: YAML syntax error: but found another document (expected a single "
         "document in the stream); check the quoting and indentation around this line",
     ),
     *(

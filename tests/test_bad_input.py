@@ -15,25 +15,25 @@ CASES = [
     (
         "yaml-tab",
         FACT + "  - id: a\n\tkind: qa\n",
-        "cards/20-bad.yaml:5: YAML syntax error: found a tab character that violates "
+        "cards/20-bad.yaml:5:1: YAML syntax error: found a tab character that violates "
         "indentation (while scanning a plain scalar); indent with spaces, not tabs",
     ),
     (
         "yaml-unclosed-quote",
         FACT + '  - id: a\n    kind: qa\n    question: "What is it?\n    answer: x\n',
-        "cards/20-bad.yaml:8: YAML syntax error: found unexpected end of stream (while scanning "
+        "cards/20-bad.yaml:8:1: YAML syntax error: found unexpected end of stream (while scanning "
         "a quoted scalar); a quote was opened and not closed on this line or below",
     ),
     (
         "yaml-unclosed-bracket",
         FACT + "  - id: a\n    kind: qa\n    tags: [a, b\n    question: q\n    answer: x\n",
-        "cards/20-bad.yaml:7: YAML syntax error: did not find expected ',' or ']' (while parsing "
+        "cards/20-bad.yaml:7:13: YAML syntax error: did not find expected ',' or ']' (while parsing "
         "a flow sequence); a [ or { is not closed, or a comma is missing",
     ),
     (
         "yaml-bad-indent",
         FACT + "  - id: a\n    kind: qa\n   question: q\n",
-        "cards/20-bad.yaml:6: YAML syntax error: did not find expected '-' indicator (while "
+        "cards/20-bad.yaml:6:4: YAML syntax error: did not find expected '-' indicator (while "
         "parsing a block collection); check the indentation: items of one list or mapping line "
         "up exactly",
     ),
@@ -111,7 +111,7 @@ CASES = [
     (
         "wrong-type-reverse",
         FACT + "  - id: a\n    kind: qa\n    question: q\n    answer: x\n    reverse: yes\n",
-        "cards/20-bad.yaml:8: fact \"a\": 'reverse' must be true or false, not a str",
+        "cards/20-bad.yaml:8: fact \"a\": 'reverse' is 'yes'; write true or false",
     ),
     (
         "null-value",
@@ -262,7 +262,7 @@ CASES = [
     (
         "python-object-tag",
         FACT + "  - id: a\n    kind: qa\n    question: !!python/object/apply:os.system ['true']\n",
-        "cards/20-bad.yaml:6: YAML syntax error: could not determine a constructor for the tag "
+        "cards/20-bad.yaml:6:15: YAML syntax error: could not determine a constructor for the tag "
         "'tag:yaml.org,2002:python/object/apply:os.system'; YAML tags such as !!python/... are not allowed; remove the tag",
     ),
 ]

@@ -77,6 +77,49 @@ def test_schema_rejects_an_unknown_key(run) -> None:
         jsonschema.validate(bad, schema)
 
 
+def test_schema_knows_the_decks_record_types(run) -> None:
+    """With a cards folder, a record's attributes are checked against its declared type."""
+    jsonschema = require("jsonschema")
+    schema = json.loads(run("schema", "--cards", ROOT / "cards").output)
+    for path in (ROOT / "cards").glob("*.yaml"):
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+    bad = {"facts": [{"id": "a", "kind": "record", "type": "tumor",
+                      "attributes": {"name": "X", "category": "y", "colour": "z"}}]}  # fmt: skip
+    with pytest.raises(jsonschema.ValidationError, match="colour"):
+        jsonschema.validate(bad, schema)
+
+
+def test_recipe_schema_accepts_the_recipes_and_rejects_mistakes(run) -> None:
+    """`factdeck schema --recipe`: the shipped recipes pass; no filter, or a misspelt key, fails."""
+    jsonschema = require("jsonschema")
+    schema = json.loads(run("schema", "--recipe").output)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for path in (ROOT / "subsets").glob("*.yaml"):
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+    for bad in ({"name": "No filter"}, {"name": "x", "tags": ["a"], "tagz": ["b"]}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
+
+
+def test_schemas_pass_check_jsonschema_in_its_default_mode(run, tmp_path: Path) -> None:
+    """check-jsonschema, with its default (ECMA-262) regex dialect, accepts both schemas as
+    schemas and the shipped files under them."""
+    require("check_jsonschema")
+    tool = Path(sys.executable).parent / "check-jsonschema"
+    cards_schema, recipe = tmp_path / "cards.json", tmp_path / "recipe.json"
+    cards_schema.write_text(run("schema", "--cards", ROOT / "cards").output)
+    recipe.write_text(run("schema", "--recipe").output)
+    for schema, files in (
+        (cards_schema, sorted((ROOT / "cards").glob("*.yaml"))),
+        (recipe, sorted((ROOT / "subsets").glob("*.yaml"))),
+    ):
+        checked = subprocess.run(
+            [str(tool), "--schemafile", str(schema), *map(str, files)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 def test_build_deck_script_builds_the_default_deck(tmp_path: Path) -> None:
     """`python build_deck.py` in a folder with cards/ builds dist/<namespace>.apkg."""
     (tmp_path / "cards").mkdir()
@@ -126,3 +169,21 @@ def test_progress_bar_only_on_a_terminal_and_after_a_moment(
         slow(10, 10)
     assert slow.bar is not None and slow.bar.pos == 10
     assert "compiling" in capsys.readouterr().err
+
+
+def test_show_prints_a_facts_cards_front_and_back(run, mini_cards: Path) -> None:
+    """`factdeck show ID` prints each card as a student reads it; an unknown id suggests one."""
+    result = run("show", "--cards", "cards", "red-flags", "foramen-definition")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "foramen-definition (qa, cards/10-facts.yaml:4) ok · high yield"
+    assert "    front:   the intervertebral foramen" in lines  # the reversed card
+    assert "  item:night-pain 1" in lines
+    assert "    front:   Back-pain red flag suggesting a tumour: [timing]" in lines
+    assert "    back:    pain at night or at rest" in lines
+    assert "    extra:   the strongest single predictor" in lines
+    missing = run("show", "--cards", "cards", "red-flag")
+    assert missing.exit_code == 1
+    assert missing.stderr.splitlines()[0] == (
+        "--id: id 'red-flag' matches no fact; did you mean 'red-flags'?"
+    )

@@ -120,7 +120,7 @@ def test_a_broken_definitions_file_is_reported_at_its_line_alone(tmp_path: Path)
     check, build = check_and_build(cards, tmp_path / "deck.apkg")
     assert check.stderr == build.stderr
     assert check.stderr.splitlines() == [
-        f"{cards}/deck.yaml:18: YAML syntax error: did not find expected key (while parsing a "
+        f"{cards}/deck.yaml:18:17: YAML syntax error: did not find expected key (while parsing a "
         "block mapping); check the indentation: items of one list or mapping line up exactly",
         "factdeck: 1 problem; nothing was written",
     ]

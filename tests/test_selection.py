@@ -142,7 +142,7 @@ def test_empty_selection_is_an_error(run, deck_cards: Path) -> None:
     [
         (
             ("--tag", "foramen::diagnostics"),
-            "--tag: tag 'foramen::diagnostics' matches no fact; check the spelling",
+            "--tag: tag 'foramen::diagnostics' matches no fact; did you mean 'foramen::diagnosis'?",
         ),
         (("--id", "tumour-*"), "--id: id 'tumour-*' matches no fact; check the spelling"),
         (("--file", "99-*.yaml"), "--file: file '99-*.yaml' matches no fact; check the spelling"),
@@ -203,7 +203,7 @@ def test_one_command_builds_every_recipe_in_a_folder(run, deck_cards: Path, tmp_
         ),
         (
             "name: A\ntags: [foramen::clinicl]\n",
-            "subsets/r.yaml:2: tag 'foramen::clinicl' matches no fact; check the spelling",
+            "subsets/r.yaml:2: tag 'foramen::clinicl' matches no fact; did you mean 'foramen::clinical'?",
         ),
         (
             "name: A\nids: [dx-mri, nope]\n",
@@ -223,7 +223,7 @@ def test_one_command_builds_every_recipe_in_a_folder(run, deck_cards: Path, tmp_
         ),
         (
             "name: [A\n",
-            "subsets/r.yaml:2: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence); a [ or { is not closed, or a comma is missing",
+            "subsets/r.yaml:2:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence); a [ or { is not closed, or a comma is missing",
         ),
     ],
 )

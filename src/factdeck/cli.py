@@ -270,17 +270,21 @@ def check(cards_dir: Path) -> None:
     )
 
 
-def _preview(cards_dir: Path, filters: dict[str, Any]) -> CompiledDeck:
-    """The compiled deck with the selection of a filter or a recipe, for list and stats."""
-    from .pipeline import compile_deck
+def _one_selection(filters: dict[str, Any]) -> dict[str, Any]:
+    """The `subset` and `recipes` of a command that works on one selection."""
     from .recipes import recipe_paths
 
     subsets = command_line_subset(**filters)
     if len(recipe_paths(filters["recipes"])) > 1:
-        raise click.UsageError("list and stats take one recipe file, not a folder")
-    return compile_deck(
-        cards_dir, subset=subsets[0] if subsets else None, recipes=filters["recipes"]
-    )
+        raise click.UsageError("this command takes one recipe file, not a folder")
+    return {"subset": subsets[0] if subsets else None, "recipes": filters["recipes"]}
+
+
+def _preview(cards_dir: Path, filters: dict[str, Any]) -> CompiledDeck:
+    """The compiled deck with the selection of a filter or a recipe, for list and stats."""
+    from .pipeline import compile_deck
+
+    return compile_deck(cards_dir, **_one_selection(filters))
 
 
 @cli.command(name="list")
@@ -359,20 +363,92 @@ def stats(cards_dir: Path, depth: int, as_json: bool, **filters: Any) -> None:
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of a cards file, for editor validation and completion.
+@CARDS_OPTION
+@click.argument("fact_ids", nargs=-1, required=True, metavar="ID...")
+def show(cards_dir: Path, fact_ids: tuple[str, ...]) -> None:
+    """Print facts' cards, front and back, as a student reads them (ids or globs).
 
     \b
-    Example (VS Code with the YAML extension):
+    Examples:
+      factdeck show tumor-chordoma
+      factdeck show 'clin-red-*' anat-size-reserve
+    """
+    from .pipeline import compile_deck
+    from .report import plain_cards
+    from .selection import Selection, Subset
+
+    deck = compile_deck(cards_dir, subset=Subset(Selection(ids=fact_ids)))
+    shown = None
+    for file, fact, note in deck.notes(selected=True):
+        if fact.id != shown:
+            shown = fact.id
+            labels = " · ".join([fact.status, f"{fact.yield_} yield"])
+            click.echo(f"{fact.id} ({fact.kind}, {cards_dir / file}:{fact.line}) {labels}")
+        for card in plain_cards(note):
+            click.echo(f"  {card.label}")
+            click.echo(f"    front:   {card.question}")
+            click.echo(f"    back:    {card.answer}")
+            if card.extra:
+                click.echo(f"    extra:   {card.extra}")
+            click.echo(f"    sources: {card.sources}")
+
+
+@cli.command()
+@CARDS_OPTION
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["anki-txt", "csv"]),
+    required=True,
+    help="anki-txt: for Anki's File → Import (updates the deck's own notes, by GUID); "
+    "csv: one plain-text question/answer row per card.",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
+    help="The file to write.",
+)  # fmt: skip
+@selection_options
+def export(cards_dir: Path, format_: str, output: Path, **filters: Any) -> None:
+    """Write the selected notes for Anki's text import, or as CSV for other tools.
+
+    \b
+    Examples:
+      factdeck export --format anki-txt -o dist/neural-foramen.txt
+      factdeck export --format csv -o dist/red-flags.csv --tag foramen::clinical::red_flags
+    """
+    from .export import export as export_notes
+
+    rows = export_notes(cards_dir, format=format_, output=output, **_one_selection(filters))
+    click.echo(f"wrote {output}: {plural(rows, 'row')} ({format_})")
+
+
+@cli.command()
+@CARDS_OPTION
+@click.option("--recipe", is_flag=True, help="The schema of a subset recipe file instead.")
+def schema(cards_dir: Path, recipe: bool) -> None:
+    """Print the JSON Schema of a cards file (or of a recipe file), for editor validation and
+    completion. With a cards folder, the record types it declares are in the schema too.
+
+    \b
+    Examples (VS Code with the YAML extension):
       factdeck schema > factdeck.schema.json
+      factdeck schema --recipe > recipe.schema.json
       # then, first line of a cards file:
-      # yaml-language-server: $schema=factdeck.schema.json
+      # yaml-language-server: $schema=../factdeck.schema.json
     """
     import json
 
-    from .schema import cards_schema
+    from .schema import cards_schema, recipe_schema
 
-    click.echo(json.dumps(cards_schema(), indent=2))
+    if recipe:
+        click.echo(json.dumps(recipe_schema(), indent=2))
+        return
+    types = None
+    if cards_dir.is_dir():
+        from .pipeline import deck_definitions
+
+        types = deck_definitions(cards_dir).types
+    click.echo(json.dumps(cards_schema(types), indent=2))
 
 
 def _terminated(signum: int, frame: object) -> None:

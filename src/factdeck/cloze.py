@@ -7,6 +7,7 @@ would not make a card is refused here, with the reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .markup import is_blank
@@ -14,6 +15,7 @@ from .markup import is_blank
 MAX_NUMBER = 500  # Anki makes cards for c1…c500; a higher number gives an error card or none
 _DELETION = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
 _PLACEHOLDER = re.compile(r"\{\{c\d+::")
+_UNNUMBERED = re.compile(r"\{\{[cC]?::[^{}]{0,40}(?:\}\})?")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,11 @@ def parse_cloze(text: str) -> list[Deletion]:
             )
         deletions.append(Deletion(number, answer, None if is_blank(hint) else hint))
     rest = _DELETION.sub("", text)
+    if unnumbered := _UNNUMBERED.search(rest):
+        raise ClozeError(
+            f"'{unnumbered.group(0)}' is a cloze deletion without a number; write "
+            "{{c1::answer}} (c2, c3… for more cards)"
+        )
     if "{{" in rest:
         snippet = re.match(r"\{\{[^{}]{0,40}\}?", rest[rest.index("{{") :]).group(0)  # type: ignore[union-attr]
         raise ClozeError(
@@ -79,3 +86,13 @@ def card_ords(deletions: list[Deletion]) -> tuple[int, ...]:
 def has_cloze_syntax(text: str) -> bool:
     """True if text contains braces that Anki would read as (part of) a cloze deletion."""
     return "{{" in text or "}}" in text or bool(_PLACEHOLDER.search(text))
+
+
+def substitute(text: str, replace: Callable[[Deletion], str]) -> str:
+    """The text with each deletion replaced by `replace(deletion)`: how a card shows it."""
+
+    def one(match: re.Match[str]) -> str:
+        answer, _, hint = match.group(2).partition("::")
+        return replace(Deletion(int(match.group(1)), answer, hint or None))
+
+    return _DELETION.sub(one, text)

@@ -10,10 +10,15 @@ from dataclasses import dataclass
 class Location:
     path: str
     line: int
+    column: int = 0  # where the parser stopped, for YAML syntax errors; 0: the whole line
 
     def __str__(self) -> str:
         # line 0: the problem is about the whole file (or an option), not one line of it
-        return f"{self.path}:{self.line}" if self.line else self.path
+        if not self.line:
+            return self.path
+        return (
+            f"{self.path}:{self.line}:{self.column}" if self.column else f"{self.path}:{self.line}"
+        )
 
 
 @dataclass(frozen=True, order=True)

@@ -188,6 +188,12 @@ def _fact(
     reader.fact_id = fact_id
     if fact_id is not None and not claim_id(seen, fact_id, reader.at(), reader.problems):
         return None
+    if "kind" not in reader.data:
+        # Without a kind the fact's own keys are unknown: check them against every kind's, so
+        # that a misspelt `kin:` is named as such (and stands in for the missing `kind`).
+        every = {name for fields in KIND_FIELDS.values() for name in fields.names}
+        reader.check_keys(COMMON.names + tuple(sorted(every)), ("kind",))
+        return None
     kind = reader.text("kind", required=True)
     if kind is not None and kind not in KINDS:
         reader.report("kind", f"unknown kind '{kind}'" + suggest(kind, KINDS))

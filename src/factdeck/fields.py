@@ -20,8 +20,8 @@ MAX_TEXT = 10_000  # characters in one field: a flashcard field longer than this
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def nearest(word: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
+def nearest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=cutoff)
     return close[0] if close else None
 
 
@@ -199,7 +199,9 @@ class Reader:
     def boolean(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
-            self.report(key, f"'{key}' must be true or false, not {describe(value)}")
+            # `yes`, `no`, `on`… stay text here (see load.py): say what to write instead
+            shown = f"'{value}'" if isinstance(value, str) else describe(value)
+            self.report(key, f"'{key}' is {shown}; write true or false")
             return default
         return value
 

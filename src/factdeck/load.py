@@ -269,8 +269,8 @@ def read_bytes(path: Path, shown: str) -> bytes | list[Problem]:
 def parse_file(raw: bytes, shown: str, relative: str) -> LoadedFile | list[Problem]:
     """A file's bytes → its top-level mapping, or the problems that stop it from being read."""
 
-    def fail(line: int, message: str) -> list[Problem]:
-        return [Problem(Location(shown, line), message)]
+    def fail(line: int, message: str, column: int = 0) -> list[Problem]:
+        return [Problem(Location(shown, line, column), message)]
 
     try:
         text = raw.decode("utf-8-sig")
@@ -313,7 +313,8 @@ def parse_file(raw: bytes, shown: str, relative: str) -> LoadedFile | list[Probl
         lines = re.split("\r\n|[\r\n\x85\u2028\u2029]", text)  # YAML's line breaks
         source_line = lines[line - 1] if 0 < line <= len(lines) else ""
         tab_indent = "\t" in source_line[: len(source_line) - len(source_line.lstrip())]
-        return fail(line, _explain_yaml_error(error, tab_indent))
+        column = mark.column + 1 if mark is not None else 0
+        return fail(line, _explain_yaml_error(error, tab_indent), column)
     except ReaderError as error:
         return _reader_problem(text, error, fail)
     except yaml.YAMLError as error:

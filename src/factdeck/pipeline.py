@@ -79,6 +79,8 @@ class CompiledDeck:
     kept: tuple[tuple[bool, ...], ...]  # per file, per fact: whether the selection keeps it
     lock: Lock  # the lock a build would write
     lock_is_current: bool  # whether the lock file already is that lock
+    notetypes: NoteTypes  # the deck's note types: their ids and names in Anki
+    deck_name: str  # the selection's deck name in Anki (the deck's, or the subset's)
 
     def facts(self, *, selected: bool = False) -> list[tuple[str, FactRow]]:
         """(file, fact) for every fact in authored order, or for the selected ones."""
@@ -131,7 +133,8 @@ def compile_deck(
     chosen = subsets_for(run.info.name, [subset] if subset else [], recipes)
     if len(chosen) != 1:
         raise ValueError("compile_deck takes one selection: a subset or one recipe file")
-    check = SubsetCheck(chosen[0])
+    selection = chosen[0]
+    check = SubsetCheck(selection)
     files, kept = [], []
     for file in run.compile():
         files.append(file)
@@ -145,6 +148,8 @@ def compile_deck(
         tuple(kept),
         lock,
         lock_is_current=lock == run.previous,
+        notetypes=run.notetypes,
+        deck_name=selection.deck_name or definitions.info.name,
     )
 
 
@@ -211,23 +216,35 @@ def subsets_for(main_deck: str, subsets: Sequence[Subset], recipes: Sequence[Pat
     return found or [Subset()]
 
 
+def deck_definitions(cards_dir: Path) -> Definitions:
+    """Only the deck, sources and types of a cards folder (for the JSON Schema)."""
+    return _read_definitions(cards_dir)[2]
+
+
+def _read_definitions(
+    cards_dir: Path,
+) -> tuple[list[CardFile], dict[str, LoadedFile | list[Problem]], Definitions]:
+    """Read every cards file once; load those that may hold definitions (kept loaded for their
+    facts) and read the definitions. Raises with every problem found so far: every fact is
+    checked against the definitions, so with a file unreadable or a definition wrong, each fact
+    problem could be a false alarm. Those come first, alone."""
+    problems = Problems()
+    files = read_card_files(cards_dir, problems)
+    loaded = {f.relative: parse(f) for f in files if may_define(f.raw)}
+    for result in loaded.values():
+        if isinstance(result, list):
+            problems.extend(result)
+    problems.raise_if_any()
+    defining = [r for r in loaded.values() if isinstance(r, LoadedFile)]
+    return files, loaded, read_definitions(defining, files[0].path)
+
+
 class DeckRun:
     """One run of the stages over a cards folder, and what they share: the definitions, the
     lock being written, the ids seen so far and every problem found."""
 
     def __init__(self, cards_dir: Path, *, cache: bool, write_cache: bool) -> None:
-        problems = Problems()
-        files = read_card_files(cards_dir, problems)
-        # Files that may hold definitions are loaded first and kept loaded for their facts.
-        self._loaded = {f.relative: parse(f) for f in files if may_define(f.raw)}
-        for result in self._loaded.values():
-            if isinstance(result, list):
-                problems.extend(result)
-        # Every fact is checked against the definitions: with a file unread or unreadable, or a
-        # definition wrong, each fact problem could be a false alarm. Those come first, alone.
-        problems.raise_if_any()
-        defining = [r for r in self._loaded.values() if isinstance(r, LoadedFile)]
-        self.definitions: Definitions = read_definitions(defining, files[0].path)
+        files, self._loaded, self.definitions = _read_definitions(cards_dir)
         self.info = self.definitions.info
         self.lock_path = cards_dir / LOCK_NAME
         self.previous = read_lock(self.lock_path)

@@ -2,23 +2,67 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple
 
+from .cloze import Deletion, parse_cloze, substitute
 from .markup import visible_text
+from .notetypes import FIELD_NAMES
 from .pipeline import DeckNote
 from .records import NoteRow
 
 _BREAK = re.compile(r"<(?:br|div)\b[^>]*>")
-_DELETION = re.compile(r"\{\{c\d+::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
 
 
 def front_text(note: NoteRow) -> str:
     """The note's front as plain text, a cloze deletion shown as [answer]."""
     spaced = _BREAK.sub(" ", note.fields[0])
-    return visible_text(_DELETION.sub(r"[\1]", spaced))
+    return visible_text(substitute(spaced, lambda d: f"[{d.answer}]"))
+
+
+class PlainCard(NamedTuple):
+    """One card as plain text: what a student reads on its front and back."""
+
+    label: str  # "<variant> <n>": the n-th card of the note
+    question: str
+    answer: str  # a Q&A's answer, or a cloze card's hidden text
+    extra: str
+    sources: str
+
+
+def plain_cards(note: NoteRow) -> Iterator[PlainCard]:
+    """The note's cards as plain text: a cloze card asks its own deletions and shows the
+    others; a reversed Q&A card asks the answer."""
+    field = dict(zip(FIELD_NAMES[note.model], note.fields, strict=True))
+    extra = _plain(field["Extra"])
+    sources = _plain(field["Source"].replace('<div class="fd-id">', " · <div>"))
+    for index, ord_ in enumerate(note.ords):
+        if note.model == "qa":
+            question, answer = field["Front"], field["Back"]
+            if ord_ == 1:
+                question, answer = answer, question
+            shown = _plain(question), _plain(answer)
+        else:
+            number = ord_ + 1
+            asked = substitute(field["Text"], functools.partial(_as_asked, asked=number))
+            hidden = [d.answer for d in parse_cloze(field["Text"]) if d.number == number]
+            shown = _plain(asked), "; ".join(_plain(answer) for answer in hidden)
+        yield PlainCard(f"{note.variant} {index + 1}", *shown, extra, sources)
+
+
+def _as_asked(deletion: Deletion, asked: int) -> str:
+    """A deletion as the front of card `asked` shows it: hidden if asked, else its answer."""
+    return f"[{deletion.hint or '...'}]" if deletion.number == asked else deletion.answer
+
+
+def _plain(html_text: str) -> str:
+    """What a student reads of an HTML field, on one line, blocks apart."""
+    for tag in ("<br>", "</div>", "</li>", "</tr>"):
+        html_text = html_text.replace(tag, tag + " ")
+    return " ".join(visible_text(html_text).split())
 
 
 def listing(notes: Sequence[DeckNote]) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ cloze syntax).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .card_format import (
@@ -14,11 +15,13 @@ from .card_format import (
     COMMON,
     DECK,
     FILE,
+    FILTERS,
     ITEM,
     KIND_FIELDS,
     KINDS,
     NAME,
     QA_CARD,
+    RECIPE,
     ROW,
     SLUG,
     SOURCE,
@@ -28,6 +31,7 @@ from .card_format import (
     Key,
     Section,
 )
+from .definitions import RecordType
 
 Schema = dict[str, Any]
 
@@ -79,7 +83,41 @@ def _fact(kind: str) -> Schema:
     return {"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]}, "then": then}
 
 
-def cards_schema() -> Schema:
+def _record_types(types: Mapping[str, RecordType]) -> list[Schema]:
+    """For a deck's declared types: a record's attributes are exactly its type's."""
+    rules = []
+    for name, record_type in types.items():
+        attributes = {
+            "type": "object",
+            "additionalProperties": False,
+            "required": list(record_type.required),
+            "properties": {attribute: TEXT for attribute in record_type.attributes},
+        }
+        rules.append(
+            {
+                "if": {"properties": {"kind": {"const": "record"}, "type": {"const": name}}},
+                "then": {"properties": {"attributes": attributes}},
+            }
+        )
+    return rules
+
+
+def recipe_schema() -> Schema:
+    """JSON Schema of a subset recipe file (subsets/*.yaml)."""
+    kinds = {"oneOf": [{"enum": list(KINDS)}, {"type": "array", "items": {"enum": list(KINDS)}}]}
+    recipe = _object(RECIPE)
+    recipe["properties"]["kinds"] = {**kinds, "description": RECIPE["kinds"].doc}
+    recipe["anyOf"] = [{"required": [name]} for name in FILTERS]  # at least one filter
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "factdeck subset recipe",
+        **recipe,
+    }
+
+
+def cards_schema(types: Mapping[str, RecordType] | None = None) -> Schema:
+    """JSON Schema of a cards file; with a deck's `types`, a record's attributes are checked
+    against its declared type too."""
     card_template = {"type": "object", "oneOf": [_object(CLOZE_CARD), _object(QA_CARD)]}
     record_type = _object(
         TYPE,
@@ -109,7 +147,7 @@ def cards_schema() -> Schema:
                 "type": "object",
                 "required": [key.name for key in COMMON.keys if key.required],
                 "properties": {"kind": {"enum": list(KINDS)}},
-                "allOf": [_fact(kind) for kind in KINDS],
+                "allOf": [_fact(kind) for kind in KINDS] + _record_types(types or {}),
             },
         },
     }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .card_format import FILTERS, KINDS
 from .errors import Location, Problem
+from .fields import nearest
 from .records import FactRow
 
 
@@ -107,6 +108,9 @@ class SubsetCheck:
             (name, pattern) for name in FILTERS for pattern in getattr(subset.selection, name)
         }
         self.kept = False
+        # What the filters could have matched, for a did-you-mean; gathered only while some
+        # filter has matched nothing yet.
+        self._seen: dict[str, set[str]] = {"tags": set(), "ids": set(), "files": set()}
 
     def keeps_facts(self, facts: Sequence[FactRow], file: str) -> list[bool]:
         """Whether the subset keeps each fact of a file."""
@@ -116,9 +120,15 @@ class SubsetCheck:
         if self.everything:
             self.kept = True
             return True
-        for name, pattern in list(self.unmatched):
-            if _MATCHERS[name](pattern, fact):
-                self.unmatched.discard((name, pattern))
+        if self.unmatched:
+            for name, pattern in list(self.unmatched):
+                if _MATCHERS[name](pattern, fact):
+                    self.unmatched.discard((name, pattern))
+            for tag in fact.tags:  # a tag and its parents: `a::b::c` is also `a::b` and `a`
+                levels = tag.split("::")
+                self._seen["tags"].update("::".join(levels[:n]) for n in range(1, len(levels) + 1))
+            self._seen["ids"].add(fact.id)
+            self._seen["files"].add(fact.file.rsplit("/", 1)[-1])
         kept = keeps(self.subset.selection, fact)
         self.kept = self.kept or kept
         return kept
@@ -135,7 +145,12 @@ class SubsetCheck:
                     message = f"unknown kind '{pattern}'; expected one of: {', '.join(KINDS)}"
                 elif (name, pattern) in self.unmatched:
                     what = name.rstrip("s").replace("_", " ")
-                    message = f"{what} '{pattern}' matches no fact; check the spelling"
+                    seen = self._seen.get(name.removeprefix("exclude_"), set())
+                    # file names share their number prefixes and extension: ask for more
+                    cutoff = 0.8 if name == "files" else 0.6
+                    close = nearest(pattern, seen, cutoff) if seen else None
+                    fix = f"did you mean '{close}'?" if close else "check the spelling"
+                    message = f"{what} '{pattern}' matches no fact; {fix}"
                 else:
                     continue
                 problems.append(Problem(where(name), message))
