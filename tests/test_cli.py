@@ -48,7 +48,7 @@ def test_check_writes_nothing(run, mini_cards: Path) -> None:
     """check validates and reports counts, without a lock or an .apkg."""
     result = run("check", "--cards", "cards")
     assert result.exit_code == 0
-    assert result.output == "cards: ok: 6 facts, 9 notes, 12 cards in 2 files\n"
+    assert result.stdout == "cards: ok: 6 facts, 9 notes, 12 cards in 2 files\n"
     assert not (mini_cards / "factdeck.lock").exists()
     assert not Path("dist").exists()
 

@@ -267,7 +267,7 @@ def test_upper_case_extensions_are_read(run, mini_cards: Path) -> None:
         "source: article\nfacts:\n  - {id: more, kind: qa, question: q?, answer: a}\n",
     )
     result = run("check", "--cards", "cards")
-    assert result.output == "cards: ok: 7 facts, 10 notes, 13 cards in 3 files\n"
+    assert result.stdout == "cards: ok: 7 facts, 10 notes, 13 cards in 3 files\n"
 
 
 def test_a_file_name_that_is_not_utf8_is_an_error(run, mini_cards: Path) -> None:

@@ -18,7 +18,7 @@ def notes_of(sizes: list[int]) -> list[Released]:
     """Fact i has sizes[i] notes, in authored order."""
     released = []
     for index, size in enumerate(sizes):
-        fact = FactRow(f"f{index}", 1, "list", (), "", "ok", "medium", ())
+        fact = FactRow(f"f{index}", 1, "list", (), "", "ok", "medium", (), ())
         for n in range(size):
             note = NoteRow(0, f"f{index}/{n}", "cloze", "", (), (), "", 0, (0,), "")
             released.append(Released(fact, note, 0, Entry("", 0), (True,)))

@@ -93,6 +93,37 @@ DECK = Section(
         Key("namespace", "slug", required=True, doc="Part of every note's identity: never change."),
         Key("description", "text", doc="Shown on the deck's overview screen."),
         Key("new_card_gap", "number", doc="New cards between two cards of one fact (10)."),
+        Key("lint", "mapping", doc="Card-quality rules: levels and thresholds."),
+    ),
+)
+# The card-quality rules of `factdeck lint` (see docs/lint.md), and what each finding may be.
+LINT_RULES = (
+    "answer-on-front",
+    "hint-gives-answer",
+    "thin-cue",
+    "long-answer",
+    "listed-answer",
+    "long-back",
+    "similar-fronts",
+    "internal-reference",
+    "enumeration-prompt",
+)
+LINT_LEVELS = ("error", "warning", "off")
+LINT = Section(
+    "deck: lint",
+    (
+        Key("rules", "mapping", doc="Rule id → error, warning or off."),
+        Key("max_answer_words", "number", doc="Longest answer, in words (8)."),
+        Key("max_back_chars", "number", doc="Longest back, in visible characters (700)."),
+        Key("min_cue_words", "number", doc="Fewest words a front's cue may have (3)."),
+        Key("similar_fronts", "number", doc="Percent similarity of two fronts that clash (92)."),
+    ),
+)
+LINT_IGNORE = Section(
+    "A fact's lint",
+    (
+        Key("ignore", "texts", required=True, doc="The rule ids to silence for this fact."),
+        Key("why", "text", required=True, doc="Why the fact is right as it is."),
     ),
 )
 SOURCE = Section(
@@ -135,6 +166,7 @@ COMMON = Section(
         Key("extra", "text", doc="Shown on the back: the why, caveats, contrasts."),
         Key("status", STATUSES, doc="ok, or dubious/corrected: a correction of the source."),
         Key("yield", YIELDS, doc="How likely it is to be examined."),
+        Key("lint", "mapping", doc="Silence a lint rule for this fact, with the reason."),
     ),
 )
 KIND_FIELDS: dict[str, Section] = {
@@ -209,5 +241,18 @@ RECIPE = Section(
     ),
 )
 
-SECTIONS = (FILE, DECK, SOURCE, TYPE, CLOZE_CARD, QA_CARD, COMMON, *KIND_FIELDS.values())
-SECTIONS += (ITEM, ROW, RECIPE)
+SECTIONS: tuple[Section, ...] = (
+    FILE,
+    DECK,
+    LINT,
+    SOURCE,
+    TYPE,
+    CLOZE_CARD,
+    QA_CARD,
+    COMMON,
+    LINT_IGNORE,
+    *KIND_FIELDS.values(),
+    ITEM,
+    ROW,
+    RECIPE,
+)

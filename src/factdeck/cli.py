@@ -17,6 +17,7 @@ from .card_format import KINDS
 from .errors import FactdeckError
 
 if TYPE_CHECKING:
+    from .lint import LintReport
     from .pipeline import CompiledDeck
     from .selection import Subset
 
@@ -250,23 +251,79 @@ def build(
     click.echo(f"done in {elapsed:.1f}s{cached}{updated}")
 
 
+STRICT_OPTION = click.option(
+    "--strict", is_flag=True, help="Fail on lint warnings too, not only on errors."
+)
+
+
 @cli.command()
 @CARDS_OPTION
-def check(cards_dir: Path) -> None:
-    """Validate the cards and report every problem; write nothing.
+@STRICT_OPTION
+@click.option("--no-lint", is_flag=True, help="Validate only, as build does; skip the lint.")
+def check(cards_dir: Path, strict: bool, no_lint: bool) -> None:
+    """Validate the cards and the cards' quality (the lint); report every problem; write
+    nothing. Lint errors fail the check; warnings are printed and counted.
 
     \b
-    Example:
+    Examples:
       factdeck check --cards cards
+      factdeck check --strict        (warnings fail too)
     """
+    from .lint import lint
     from .pipeline import compile_deck
 
     deck = compile_deck(cards_dir)
+    if not no_lint:
+        _report_lint(lint(deck, cards_dir), strict)
     notes = deck.notes()
     cards = sum(len(n.note.ords) for n in notes)
     click.echo(
         f"{cards_dir}: ok: {len(deck.facts())} facts, {len(notes)} notes, "
         f"{cards} cards in {len(deck.files)} files"
+    )
+
+
+@cli.command(name="lint")
+@CARDS_OPTION
+@STRICT_OPTION
+@selection_options
+def lint_(cards_dir: Path, strict: bool, **filters: Any) -> None:
+    """Check what students will see on each card (rules in docs/lint.md): answers given away,
+    thin cues, long answers and backs, near-duplicate fronts, internal references.
+
+    \b
+    Examples:
+      factdeck lint
+      factdeck lint --tag foramen::clinical --strict
+    """
+    from .lint import lint
+
+    report = lint(_preview(cards_dir, filters), cards_dir)
+    _report_lint(report, strict)
+    click.echo(f"lint: {_lint_counts(report)}")
+
+
+def _report_lint(report: LintReport, strict: bool) -> None:
+    """Warnings on stderr; errors (and warnings with --strict) fail as problems."""
+    from .errors import Problem
+
+    failing = [f for f in report.findings if f.level == "error" or strict]
+    for finding in report.findings:
+        if finding not in failing:
+            click.echo(f"{finding.location}: warning: {str(finding).split(': ', 1)[1]}", err=True)
+    if failing:
+        problems = [Problem(f.location, f"{f.rule}: {f.message}", f.fact_id) for f in failing]
+        click.echo(f"lint: {_lint_counts(report)}", err=True)
+        raise FactdeckError(problems)
+    if report.findings:
+        click.echo(f"lint: {_lint_counts(report)}", err=True)
+
+
+def _lint_counts(report: LintReport) -> str:
+    silenced = ", ".join(f"{rule} ×{n}" for rule, n in sorted(report.silenced.items()))
+    return (
+        f"{plural(report.errors, 'error')}, {plural(report.warnings, 'warning')} in "
+        f"{plural(report.cards, 'card')}" + (f"; silenced: {silenced}" if silenced else "")
     )
 
 

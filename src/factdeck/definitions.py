@@ -13,6 +13,9 @@ from .card_format import (
     CLOZE_CARD,
     DECK,
     DEFINITIONS,
+    LINT,
+    LINT_LEVELS,
+    LINT_RULES,
     NAME,
     PLACEHOLDER,
     QA_CARD,
@@ -29,11 +32,26 @@ from .load import LoadedFile
 
 
 @dataclass(frozen=True)
+class LintSettings:
+    """How strict `factdeck lint` is with this deck (see docs/lint.md)."""
+
+    levels: tuple[tuple[str, str], ...] = ()  # (rule id, error|warning|off) set in deck.yaml
+    max_answer_words: int = 8
+    max_back_chars: int = 700
+    min_cue_words: int = 3
+    similar_fronts: int = 92  # percent
+
+    def level(self, rule: str, default: str) -> str:
+        return dict(self.levels).get(rule, default)
+
+
+@dataclass(frozen=True)
 class DeckInfo:
     name: str
     namespace: str
     description: str
     new_card_gap: int = 10  # new cards between two cards of one fact, where possible
+    lint: LintSettings = LintSettings()
 
 
 @dataclass(frozen=True)
@@ -123,9 +141,39 @@ def _deck_info(
     namespace = deck.slug("namespace", "namespace")
     description = deck.text("description") or ""
     gap = deck.whole_number("new_card_gap", 10, maximum=1000)
+    lint = _lint_settings(deck)
     if name is None or namespace is None:
         return None
-    return DeckInfo(name, namespace, description, gap)
+    return DeckInfo(name, namespace, description, gap, lint)
+
+
+def _lint_settings(deck: Reader) -> LintSettings:
+    data = deck.mapping("lint")
+    if data is None:
+        return LintSettings()
+    lint = deck.child(data, data.line, "'lint'")
+    assert lint is not None
+    lint.check_section(LINT)
+    levels = []
+    rules = lint.mapping("rules")
+    for rule, level in (rules or {}).items():
+        line = rules.key_lines[rule] if rules is not None else data.line
+        if rule not in LINT_RULES:
+            message = f"unknown lint rule '{rule}'" + suggest(rule, LINT_RULES)
+            deck.problems.add(Location(deck.path, line), message)
+        elif level not in LINT_LEVELS:
+            message = f"lint rule '{rule}' is '{level}'; write one of: {', '.join(LINT_LEVELS)}"
+            deck.problems.add(Location(deck.path, line), message)
+        else:
+            levels.append((rule, level))
+    defaults = LintSettings()
+    return LintSettings(
+        tuple(levels),
+        lint.whole_number("max_answer_words", defaults.max_answer_words, maximum=1000),
+        lint.whole_number("max_back_chars", defaults.max_back_chars, maximum=100_000),
+        lint.whole_number("min_cue_words", defaults.min_cue_words, maximum=100),
+        lint.whole_number("similar_fronts", defaults.similar_fronts, maximum=100),
+    )
 
 
 def _sources(readers: list[tuple[LoadedFile, Reader]], problems: Problems) -> dict[str, Source]:

@@ -13,6 +13,8 @@ from .card_format import (
     ITEM,
     KIND_FIELDS,
     KINDS,
+    LINT_IGNORE,
+    LINT_RULES,
     ROW,
     STATUSES,
     YIELDS,
@@ -92,6 +94,7 @@ class Fact:
     extra: str | None
     status: Status
     yield_: Yield
+    lint_ignore: tuple[str, ...] = ()  # lint rules silenced for this fact, with a reason
 
 
 def read_facts(
@@ -235,6 +238,7 @@ def _fact(
                 "the correction",
             )
 
+    lint_ignore = _lint_ignore(reader)
     body = _body(kind, reader, types)
     if body is None or fact_id is None or reader.problems.count != problems_before:
         return None
@@ -252,7 +256,24 @@ def _fact(
         extra=extra,
         status=status,  # type: ignore[arg-type]
         yield_=yield_,  # type: ignore[arg-type]
+        lint_ignore=lint_ignore,
     )
+
+
+def _lint_ignore(reader: Reader) -> tuple[str, ...]:
+    """`lint: {ignore: [rule…], why: "…"}`: rules silenced for this fact, never without why."""
+    data = reader.mapping("lint")
+    if data is None:
+        return ()
+    lint = reader.child(data, data.line, "'lint'")
+    assert lint is not None
+    lint.check_section(LINT_IGNORE)
+    lint.text("why", required=True)
+    rules = lint.text_list("ignore") or ()
+    for rule in rules:
+        if rule not in LINT_RULES:
+            lint.report("ignore", f"unknown lint rule '{rule}'" + suggest(rule, LINT_RULES))
+    return tuple(rules)
 
 
 def _body(kind: str, reader: Reader, types: dict[str, RecordType]) -> Body | None:

@@ -27,6 +27,7 @@ class FactRow(NamedTuple):
     status: Status
     yield_: Yield
     sources: tuple[str, ...]  # source keys
+    lint_ignore: tuple[str, ...]  # lint rules silenced for this fact
 
 
 class NoteRow(NamedTuple):
@@ -82,6 +83,7 @@ def pack(facts: Sequence[Fact], notes: Sequence[Note], namespace: str) -> FileRe
             f.status,
             f.yield_,
             tuple(s.key for s in f.sources),
+            f.lint_ignore,
         )
         for f in facts
     ]

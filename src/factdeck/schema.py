@@ -19,6 +19,10 @@ from .card_format import (
     ITEM,
     KIND_FIELDS,
     KINDS,
+    LINT,
+    LINT_IGNORE,
+    LINT_LEVELS,
+    LINT_RULES,
     NAME,
     QA_CARD,
     RECIPE,
@@ -77,6 +81,7 @@ def _list_of(item: Schema) -> Schema:
 def _fact(kind: str) -> Schema:
     fields = KIND_FIELDS[kind]
     nested = {"items": _list_of(_object(ITEM)), "rows": _list_of(_object(ROW))}
+    nested["lint"] = _object(LINT_IGNORE)
     nested["attributes"] = {"type": "object", "additionalProperties": TEXT}
     then = _object(fields, nested, *COMMON.keys, *fields.keys)
     then["properties"]["kind"] = {"const": kind}
@@ -130,7 +135,21 @@ def cards_schema(types: Mapping[str, RecordType] | None = None) -> Schema:
         },
     )
     nested: dict[str, Schema] = {
-        "deck": _object(DECK),
+        "deck": _object(
+            DECK,
+            {
+                "lint": _object(
+                    LINT,
+                    {
+                        "rules": {
+                            "type": "object",
+                            "propertyNames": {"enum": list(LINT_RULES)},
+                            "additionalProperties": {"enum": list(LINT_LEVELS)},
+                        }
+                    },
+                )
+            },
+        ),
         "sources": {
             "type": "object",
             "propertyNames": {"pattern": SLUG.pattern},
