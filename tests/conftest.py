@@ -5,8 +5,10 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -52,3 +54,31 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+CHROMIUM = os.environ.get("FACTDECK_CHROMIUM", "/usr/bin/chromium")
+# Flags for a headless browser in a closed sandbox: no first-run work, no network chatter.
+BROWSER_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, driven by Playwright: skipped with the reason when missing, unless
+    FACTDECK_STRICT is set (CI), where the test fails."""
+    playwright = require("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        message = f"no browser at {CHROMIUM}: apt-get install chromium (or set FACTDECK_CHROMIUM)"
+        if os.environ.get("FACTDECK_STRICT"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS)
+        yield launched
+        launched.close()

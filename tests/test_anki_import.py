@@ -176,10 +176,10 @@ def test_changed_css_updates_the_note_type_in_place(
     import factdeck.notetypes as notetypes
 
     monkeypatch.setattr(notetypes, "CSS", notetypes.CSS + "\n.fd-new-rule { color: red; }\n")
-    reversed_card = dict(notetypes._TEMPLATES["qa"][1])
+    reversed_card = dict(notetypes.TEMPLATES["qa"][1])
     reversed_card["afmt"] = '<div class="fd-new-back"></div>' + reversed_card["afmt"]
-    templates = {**notetypes._TEMPLATES, "qa": [notetypes._TEMPLATES["qa"][0], reversed_card]}
-    monkeypatch.setattr(notetypes, "_TEMPLATES", templates)
+    templates = {**notetypes.TEMPLATES, "qa": [notetypes.TEMPLATES["qa"][0], reversed_card]}
+    monkeypatch.setattr(notetypes, "TEMPLATES", templates)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000900")
     run("build", "--cards", "cards", "-o", "v2.apkg")
     import_apkg(col, Path("v2.apkg"))

@@ -8,11 +8,8 @@ they fail.
 
 from __future__ import annotations
 
-import os
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,24 +17,13 @@ import pytest
 from conftest import CARDS, require
 
 require("anki")
-playwright = require("playwright.sync_api")
 
 from anki_client import import_apkg, open_collection, render_answer, render_question  # noqa: E402
 
 from anki.collection import Collection  # noqa: E402  # isort: skip
 
-CHROMIUM = os.environ.get("FACTDECK_CHROMIUM", "/usr/bin/chromium")
 PHONE, DESKTOP = 400, 1000
 PHONE_SCREEN = 740  # px of a phone screen a back should fit in, details closed
-# Flags for a headless browser in a closed sandbox: no first-run work, no network chatter.
-BROWSER_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass(frozen=True)
@@ -103,19 +89,6 @@ def cards(tmp_path_factory: pytest.TempPathFactory) -> list[RenderedCard]:
         return rendered
     finally:
         col.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        message = f"no browser at {CHROMIUM}: apt-get install chromium (or set FACTDECK_CHROMIUM)"
-        if os.environ.get("FACTDECK_STRICT"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS)
-        yield launched
-        launched.close()
 
 
 def test_backs_fit_a_phone_screen_with_folds_closed(

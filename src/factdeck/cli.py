@@ -312,7 +312,9 @@ def _report_lint(report: LintReport, strict: bool) -> None:
         if finding not in failing:
             click.echo(f"{finding.location}: warning: {str(finding).split(': ', 1)[1]}", err=True)
     if failing:
-        problems = [Problem(f.location, f"{f.rule}: {f.message}", f.fact_id) for f in failing]
+        problems = [
+            Problem(f.location, f"{f.rule}: {f.card}: {f.message}", f.fact_id) for f in failing
+        ]
         click.echo(f"lint: {_lint_counts(report)}", err=True)
         raise FactdeckError(problems)
     if report.findings:
@@ -448,6 +450,28 @@ def show(cards_dir: Path, fact_ids: tuple[str, ...]) -> None:
             if card.extra:
                 click.echo(f"    extra:   {card.extra}")
             click.echo(f"    sources: {card.sources}")
+
+
+@cli.command()
+@CARDS_OPTION
+@click.option(
+    "--output", "-o", type=click.Path(file_okay=False, path_type=Path), required=True,
+    help="The folder to write index.html to.",
+)  # fmt: skip
+@selection_options
+def preview(cards_dir: Path, output: Path, **filters: Any) -> None:
+    """Write a page showing every card of a selection, front and back, as Anki renders it,
+    with its lint findings: open OUTPUT/index.html in a browser (no server needed).
+
+    \b
+    Examples:
+      factdeck preview -o dist/preview
+      factdeck preview -o dist/red-flags --tag foramen::clinical::red_flags
+    """
+    from .preview import preview as write_preview
+
+    cards = write_preview(cards_dir, output=output, **_one_selection(filters))
+    click.echo(f"wrote {output / 'index.html'}: {plural(cards, 'card')}")
 
 
 @cli.command()

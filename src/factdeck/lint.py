@@ -27,12 +27,13 @@ from .report import PlainCard, plain_cards
 class Finding:
     location: Location
     fact_id: str
+    card: str  # which card of the fact: "<variant> <n>"
     rule: str
     level: str  # error or warning
     message: str
 
     def __str__(self) -> str:
-        return f'{self.location}: fact "{self.fact_id}": {self.rule}: {self.message}'
+        return f'{self.location}: fact "{self.fact_id}": {self.rule}: {self.card}: {self.message}'
 
 
 @dataclass(frozen=True)
@@ -204,8 +205,8 @@ def lint(deck: CompiledDeck, cards_dir: Path) -> LintReport:
             silenced[rule] += 1
             return
         location = Location(str(cards_dir / card.note.file), card.note.fact.line)
-        message = f"{card.plain.label}: {message}"
-        findings.append(Finding(location, card.note.fact.id, rule, level, message))
+        fact_id, label = card.note.fact.id, card.plain.label
+        findings.append(Finding(location, fact_id, label, rule, level, message))
 
     for card in cards:
         for rule, (check, default) in RULES.items():

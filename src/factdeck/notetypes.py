@@ -43,7 +43,7 @@ _BACK_MATTER = (
     "{{Context}}</details>{{/Context}}\n"
     '<details class="fd-fold fd-sources"><summary>Sources</summary>{{Source}}</details>'
 )
-_TEMPLATES: dict[Model, list[dict[str, Any]]] = {
+TEMPLATES: dict[Model, list[dict[str, Any]]] = {
     "qa": [
         {
             "name": "Q&A",
@@ -157,7 +157,7 @@ def notetype_json(model: Model, mod: int, notetype_id: int, name: str) -> dict[s
         {"name": field_name, "id": field_id}
         for field_name, field_id in zip(FIELD_NAMES[model], _FIELD_IDS[model], strict=True)
     ]
-    templates = [dict(template) for template in _TEMPLATES[model]]
+    templates = [dict(template) for template in TEMPLATES[model]]
     import genanki  # only a build needs it: --help and check stay quick
 
     genanki_model = genanki.Model(
