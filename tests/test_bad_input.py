@@ -91,7 +91,7 @@ CASES = [
         "duplicate-id-across-files",
         FACT + "  - id: chordoma\n    kind: qa\n    question: q\n    answer: x\n",
         "cards/20-bad.yaml:4: fact \"chordoma\": id 'chordoma' is already used at "
-        "cards/10-facts.yaml:36; ids must be unique across the deck",
+        "cards/10-facts.yaml:36; ids must be unique across the deck: give this fact a new id",
     ),
     (
         "unknown-kind",

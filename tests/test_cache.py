@@ -117,5 +117,5 @@ def test_errors_are_reported_from_cached_files_too(run, mini_cards: Path) -> Non
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         "cards/20-dup.yaml:3: fact \"chordoma\": id 'chordoma' is already used at "
-        "cards/10-facts.yaml:36; ids must be unique across the deck"
+        "cards/10-facts.yaml:36; ids must be unique across the deck: give this fact a new id"
     )

@@ -91,6 +91,7 @@ def cards(tmp_path_factory: pytest.TempPathFactory) -> list[RenderedCard]:
         col.close()
 
 
+@pytest.mark.slow
 def test_backs_fit_a_phone_screen_with_folds_closed(
     browser: Any, cards: list[RenderedCard]
 ) -> None:

@@ -79,3 +79,19 @@ def test_a_misspelt_tag_in_a_recipe_gets_a_suggestion(run, mini_cards: Path) -> 
     assert result.stderr.splitlines()[0] == (
         "subsets/r.yaml:2: tag 'foramen::anatomi' matches no fact; did you mean 'foramen::anatomy'?"
     )
+
+
+def test_a_new_fact_reusing_a_shipped_id_is_reported_at_the_new_fact(run, mini_cards: Path) -> None:
+    """The deck was built (its lock knows the shipped 'chordoma'); a new file that sorts first
+    reuses the id: the message is at the new fact, pointing to the shipped one."""
+    assert run("build", "--cards", "cards", "-o", "deck.apkg").exit_code == 0
+    write(
+        mini_cards / "05-new.yaml",
+        "source: article\nfacts:\n  - {id: chordoma, kind: qa, question: q?, answer: a}\n",
+    )
+    result = run("check", "--cards", "cards")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/05-new.yaml:3: fact \"chordoma\": id 'chordoma' is already used at "
+        "cards/10-facts.yaml:36; ids must be unique across the deck: give this fact a new id"
+    )

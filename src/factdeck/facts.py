@@ -97,14 +97,13 @@ class Fact:
     lint_ignore: tuple[str, ...] = ()  # lint rules silenced for this fact, with a reason
 
 
-def read_facts(
-    file: LoadedFile, definitions: Definitions, ids: dict[str, Location], problems: Problems
-) -> list[Fact]:
-    """The valid facts of one file; each invalid one is reported at its line. `ids` holds the
-    fact ids seen so far in the deck, and takes this file's."""
+def read_facts(file: LoadedFile, definitions: Definitions, problems: Problems) -> list[Fact]:
+    """The valid facts of one file; each invalid one is reported at its line. An id used twice
+    in the file is reported here; across files, the pipeline compares the facts (see
+    pipeline.DeckRun)."""
     reader = Reader(file.data, file.path, problems)
     reader.check_section(FILE)
-    return _file_facts(file, reader, definitions.sources, definitions.types, ids)
+    return _file_facts(file, reader, definitions.sources, definitions.types, {})
 
 
 def claim_id(

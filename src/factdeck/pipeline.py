@@ -24,7 +24,7 @@ from .atomic import PartialCommit, Staged
 from .cache import CACHE_DIR, BuildCache
 from .definitions import DeckInfo, Definitions, Source, may_define, read_definitions
 from .errors import FactdeckError, Location, Problem, Problems
-from .facts import claim_id, read_facts
+from .facts import read_facts
 from .generate import generate_notes
 from .load import CardFile, LoadedFile, parse, read_card_files
 from .lock import (
@@ -262,7 +262,9 @@ class DeckRun:
         self.cached = 0
         self._files = deque(files)  # each file's bytes are dropped once it is compiled
         self._first_path = files[0].path
-        self._ids: dict[str, Location] = {}
+        # Every fact id, where each fact that has it is and its notes' (key, digest): an id used
+        # twice is reported once every file is read, at the fact that is not the shipped one.
+        self._ids: dict[str, list[tuple[Location, tuple[tuple[str, str], ...]]]] = {}
         self._facts = 0
         self._notes: dict[str, Entry] = {}
 
@@ -278,6 +280,7 @@ class DeckRun:
                 progress(done, self.file_count)
             if compiled is not None and not self.problems:
                 yield compiled
+        self._report_shared_ids()
         if not self._facts and not self.problems:
             self.problems.add(
                 Location(self._first_path, 1), "the deck has no facts; add a file with `facts:`"
@@ -293,19 +296,39 @@ class DeckRun:
         ids = {str(model): notetype_id for model, notetype_id in self.notetypes.ids.items()}
         return Lock(self._notes, notetypes, self.info.namespace, ids)
 
+    def _report_shared_ids(self) -> None:
+        """An id used by two facts. If one of them is the shipped fact (its notes are in the
+        lock as they are), the other is the new one: the message goes there."""
+        shipped = self.previous.notes
+        for fact_id, places in self._ids.items():
+            if len(places) < 2:
+                continue
+            released = [
+                where for where, notes in places
+                if notes and all(key in shipped and shipped[key].hash == d for key, d in notes)
+            ]  # fmt: skip
+            first = released[0] if len(released) == 1 else places[0][0]
+            for where, _ in places:
+                if where != first:
+                    message = (
+                        f"id '{fact_id}' is already used at {first}; ids must be unique across "
+                        "the deck: give this fact a new id"
+                    )
+                    self.problems.add(where, message, fact_id)
+
     def _compile_file(self, file: CardFile) -> CompiledFile | None:
         key = self.cache.key(file.relative, file.raw) if self.cache else ""
         records = self.cache.get(key) if self.cache else None
         cached = records is not None
-        if records is not None:
-            for fact in records.facts:
-                claim_id(self._ids, fact.id, Location(file.path, fact.line), self.problems)
-        else:
+        if records is None:
             records = self._records(file)
             if records is None:
                 return None
             if self.cache:
                 self.cache.put(key, records)
+        for index, fact in enumerate(records.facts):
+            notes = tuple((n.key, n.digest) for n in records.notes if n.fact == index)
+            self._ids.setdefault(fact.id, []).append((Location(file.path, fact.line), notes))
         self._facts += len(records.facts)
         self.cached += cached
         previous = self.previous.notes
@@ -324,7 +347,7 @@ class DeckRun:
             self.problems.extend(loaded)
             return None
         before = self.problems.count
-        facts = read_facts(loaded, self.definitions, self._ids, self.problems)
+        facts = read_facts(loaded, self.definitions, self.problems)
         notes = generate_notes(facts, self.problems)
         if self.problems.count != before:
             return None
