@@ -22,8 +22,6 @@ from factdeck.report import front_text
 
 COPY_WORDS = 10  # a run of this many words shared with a source article is a copied sentence
 ARTICLES = sorted((ROOT.parent / "shared" / "sources").glob("*.md"))
-TAG_LEVEL = re.compile(r"^[a-z0-9_]+$")
-META_LEVEL = re.compile(r"^[a-z0-9_-]+$")  # meta::source::<source key>, keys are slugs
 
 
 @cache
@@ -50,20 +48,6 @@ def test_the_deck_is_the_full_deck() -> None:
     """Several hundred notes, every fact kind used."""
     assert len(notes()) >= 400
     assert {fact.kind for _, fact in deck().facts()} == {"qa", "cloze", "list", "table", "record"}
-
-
-def test_every_fact_has_a_foramen_tag_and_taxonomy_tags_only() -> None:
-    """Each note has a foramen:: tag; tags are lower-case snake_case, at most 5 levels."""
-    for _, _, note in notes():
-        assert any(t.startswith("foramen::") for t in note.tags), note.key
-        for tag in note.tags:
-            levels = tag.split("::")
-            assert levels[0] in ("foramen", "meta"), (note.key, tag)
-            pattern = META_LEVEL if levels[0] == "meta" else TAG_LEVEL
-            assert len(levels) <= 5 and all(pattern.match(level) for level in levels), (
-                note.key,
-                tag,
-            )
 
 
 def test_every_fact_cites_an_article_or_a_reference_that_resolves() -> None:

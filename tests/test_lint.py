@@ -19,6 +19,32 @@ LONG = "A sentence of extra detail about the foramen and its contents. " * 13  #
 CORPUS: list[tuple[dict[str, object], str | None]] = [
     (
         {
+            "kind": "qa",
+            "question": "Which score grades spinal instability from tumours in adults?",
+            "answer": "SINS",
+            "tags": ["foramen::Tumours"],
+        },
+        "tag-taxonomy",
+    ),
+    (
+        {
+            "kind": "qa",
+            "question": "Which Spinal Instability Neoplastic Score band means unstable?",
+            "answer": "SINS",
+        },
+        "answer-on-front",
+    ),
+    (
+        {
+            "kind": "qa",
+            "question": "Which scoring system grades spinal instability caused by tumour?",
+            "answer": "SINS",
+            "tags": ["foramen::tumours::scores"],
+        },
+        None,
+    ),
+    (
+        {
             "kind": "cloze",
             "text": "The {{c1::spinal nerve}} leaves the canal; each spinal nerve carries motor fibres.",
         },

@@ -107,6 +107,7 @@ LINT_RULES = (
     "similar-fronts",
     "internal-reference",
     "enumeration-prompt",
+    "tag-taxonomy",
 )
 LINT_LEVELS = ("error", "warning", "off")
 LINT = Section(
@@ -117,6 +118,7 @@ LINT = Section(
         Key("max_back_chars", "number", doc="Longest back, in visible characters (700)."),
         Key("min_cue_words", "number", doc="Fewest words a front's cue may have (3)."),
         Key("similar_fronts", "number", doc="Percent similarity of two fronts that clash (92)."),
+        Key("tag_roots", "texts", doc="The first levels a fact's tags may have (any if unset)."),
     ),
 )
 LINT_IGNORE = Section(

@@ -40,6 +40,7 @@ class LintSettings:
     max_back_chars: int = 700
     min_cue_words: int = 3
     similar_fronts: int = 92  # percent
+    tag_roots: tuple[str, ...] = ()  # the first levels a fact's own tags may have; () any
 
     def level(self, rule: str, default: str) -> str:
         return dict(self.levels).get(rule, default)
@@ -173,6 +174,7 @@ def _lint_settings(deck: Reader) -> LintSettings:
         lint.whole_number("max_back_chars", defaults.max_back_chars, maximum=100_000),
         lint.whole_number("min_cue_words", defaults.min_cue_words, maximum=100),
         lint.whole_number("similar_fronts", defaults.similar_fronts, maximum=100),
+        lint.text_list("tag_roots") or (),
     )
 
 

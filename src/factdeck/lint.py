@@ -107,6 +107,9 @@ def _answer_on_front(card: Card, settings: LintSettings) -> str | None:
     acronyms = {w.lower() for w in re.findall(r"\b[A-Z]{2,6}\b", card.plain.question)}
     if len(initials) >= 2 and initials in acronyms:
         return f"'{initials.upper()}' on the front spells the answer; drop the acronym"
+    acronym = card.plain.answer.strip()
+    if re.fullmatch(r"[A-Z]{2,6}", acronym) and acronym.lower() in _initials(_cue(card)):
+        return f"the front spells out '{acronym}' word by word; drop the expansion"
     return None
 
 
@@ -174,6 +177,25 @@ def _enumeration_prompt(card: Card, settings: LintSettings) -> str | None:
     return None
 
 
+_TAG_LEVEL = re.compile(r"^[a-z0-9_]+$")
+MAX_TAG_LEVELS = 5
+
+
+def _tag_taxonomy(tags: tuple[str, ...], settings: LintSettings) -> str | None:
+    """A fact's own tags (not factdeck's meta:: ones) follow the deck's taxonomy."""
+    own = [t for t in tags if not t.startswith("meta::")]
+    roots = settings.tag_roots
+    if roots and not own:
+        return f"the fact has no tag under {', '.join(roots)}; give it a topic"
+    for tag in own:
+        levels = tag.split("::")
+        if roots and levels[0] not in roots:
+            return f"tag '{tag}' is outside the taxonomy ({', '.join(roots)}); move it there"
+        if len(levels) > MAX_TAG_LEVELS or not all(_TAG_LEVEL.match(x) for x in levels):
+            return f"tag '{tag}': use up to {MAX_TAG_LEVELS} lower_snake_case levels"
+    return None
+
+
 Check = Callable[[Card, LintSettings], "str | None"]
 # Each rule: its check and its default level. Ordered as in docs/lint.md.
 RULES: dict[str, tuple[Check, str]] = {
@@ -208,10 +230,15 @@ def lint(deck: CompiledDeck, cards_dir: Path) -> LintReport:
         fact_id, label = card.note.fact.id, card.plain.label
         findings.append(Finding(location, fact_id, label, rule, level, message))
 
+    seen_facts: set[str] = set()
     for card in cards:
         for rule, (check, default) in RULES.items():
             if (message := check(card, settings)) is not None:
                 found(card, rule, default, message)
+        if card.note.fact.id not in seen_facts:  # a rule about the fact: once, on its first card
+            seen_facts.add(card.note.fact.id)
+            if (message := _tag_taxonomy(card.note.fact.tags, settings)) is not None:
+                found(card, "tag-taxonomy", "warning", message)
     for card, other in _similar_fronts(cards, settings.similar_fronts / 100):
         message = (
             f"the front is nearly the same as fact '{other.note.fact.id}''s; merge or tell apart"
