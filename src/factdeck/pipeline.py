@@ -2,7 +2,7 @@
 
     read every cards file once → definitions (deck, sources, types)
       → per file: load → validate → generate → records (or the build cache)
-      → lock times → select → package
+      → lock times and ids → select → new-card order → package
 
 `compile_deck` (check, list, stats) runs it without packaging and keeps the deck in memory;
 `build` streams each file's records into its packages as soon as they are made, so its memory
