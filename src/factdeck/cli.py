@@ -274,7 +274,10 @@ def check(cards_dir: Path, strict: bool, no_lint: bool) -> None:
 
     deck = compile_deck(cards_dir)
     if not no_lint:
-        _report_lint(lint(deck, cards_dir), strict)
+        report = lint(deck, cards_dir)
+        _report_lint(report, strict)
+        if report.findings:
+            click.echo(f"lint: {_lint_counts(report)}", err=True)
     notes = deck.notes()
     cards = sum(len(n.note.ords) for n in notes)
     click.echo(
@@ -317,8 +320,6 @@ def _report_lint(report: LintReport, strict: bool) -> None:
         ]
         click.echo(f"lint: {_lint_counts(report)}", err=True)
         raise FactdeckError(problems)
-    if report.findings:
-        click.echo(f"lint: {_lint_counts(report)}", err=True)
 
 
 def _lint_counts(report: LintReport) -> str:

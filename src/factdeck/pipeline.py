@@ -262,9 +262,11 @@ class DeckRun:
         self.cached = 0
         self._files = deque(files)  # each file's bytes are dropped once it is compiled
         self._first_path = files[0].path
-        # Every fact id, where each fact that has it is and its notes' (key, digest): an id used
-        # twice is reported once every file is read, at the fact that is not the shipped one.
-        self._ids: dict[str, list[tuple[Location, tuple[tuple[str, str], ...]]]] = {}
+        # Every fact id: where each fact that has it is, and whether its notes are in the lock
+        # as they are (the shipped fact). An id used twice is reported once every file is read,
+        # at the fact that is not the shipped one.
+        self._ids: dict[str, tuple[Location, bool]] = {}  # each id's first fact
+        self._shared: dict[str, list[tuple[Location, bool]]] = {}  # ids of two facts or more
         self._facts = 0
         self._notes: dict[str, Entry] = {}
 
@@ -299,14 +301,8 @@ class DeckRun:
     def _report_shared_ids(self) -> None:
         """An id used by two facts. If one of them is the shipped fact (its notes are in the
         lock as they are), the other is the new one: the message goes there."""
-        shipped = self.previous.notes
-        for fact_id, places in self._ids.items():
-            if len(places) < 2:
-                continue
-            released = [
-                where for where, notes in places
-                if notes and all(key in shipped and shipped[key].hash == d for key, d in notes)
-            ]  # fmt: skip
+        for fact_id, places in self._shared.items():
+            released = [where for where, as_shipped in places if as_shipped]
             first = released[0] if len(released) == 1 else places[0][0]
             for where, _ in places:
                 if where != first:
@@ -326,9 +322,17 @@ class DeckRun:
                 return None
             if self.cache:
                 self.cache.put(key, records)
-        for index, fact in enumerate(records.facts):
-            notes = tuple((n.key, n.digest) for n in records.notes if n.fact == index)
-            self._ids.setdefault(fact.id, []).append((Location(file.path, fact.line), notes))
+        shipped = self.previous.notes
+        as_shipped = [True] * len(records.facts)  # every note of the fact is in the lock as is
+        for note in records.notes:
+            entry = shipped.get(note.key)
+            if entry is None or entry.hash != note.digest:
+                as_shipped[note.fact] = False
+        for fact, released in zip(records.facts, as_shipped, strict=True):
+            place = (Location(file.path, fact.line), released)
+            first = self._ids.setdefault(fact.id, place)
+            if first is not place:
+                self._shared.setdefault(fact.id, [first]).append(place)
         self._facts += len(records.facts)
         self.cached += cached
         previous = self.previous.notes
