@@ -96,7 +96,12 @@ def test_recipe_schema_accepts_the_recipes_and_rejects_mistakes(run) -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
     for path in (ROOT / "subsets").glob("*.yaml"):
         jsonschema.validate(yaml.safe_load(path.read_text()), schema)
-    for bad in ({"name": "No filter"}, {"name": "x", "tags": ["a"], "tagz": ["b"]}):
+    jsonschema.validate({"name": "x", "any_of": [{"tags": ["a"]}, {"ids": ["b"]}]}, schema)
+    for bad in (
+        {"name": "No filter"},
+        {"name": "x", "tags": ["a"], "tagz": ["b"]},
+        {"name": "x", "any_of": [{}]},
+    ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
 

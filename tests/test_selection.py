@@ -199,7 +199,7 @@ def test_one_command_builds_every_recipe_in_a_folder(run, deck_cards: Path, tmp_
         ("tags: [foramen::clinical]\n", "subsets/r.yaml:1: missing required key 'name'"),
         (
             "name: A\n",
-            "subsets/r.yaml:1: a recipe needs at least one filter: tags, exclude_tags, ids, files, kinds",
+            "subsets/r.yaml:1: a recipe needs at least one filter: tags, exclude_tags, ids, files, kinds, any_of",
         ),
         (
             "name: A\ntags: [foramen::clinicl]\n",
@@ -309,3 +309,56 @@ def test_stats_of_a_deck_without_tags_is_a_table_not_a_traceback(run, tmp_path: 
     assert result.exit_code == 0, result.output
     assert "notes by tag branch\n  (none)\n" in result.output
     assert run("stats", "--cards", "bare", "--depth", "0").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("recipe", "expected"),
+    [
+        (  # a tag, or two facts: the union
+            "any_of:\n  - tags: [foramen::diagnosis::imaging]\n  - ids: [chordoma, t1-t2]\n",
+            {"dx-mri", "dx-ct", "chordoma", "t1-t2"},
+        ),
+        (  # an alternative is an AND of its filters
+            "any_of:\n  - {tags: [foramen::diagnosis], kinds: [cloze]}\n  - ids: [osteoma]\n",
+            {"dx-ct", "tumor-red-flag", "osteoma"},
+        ),
+        (  # top-level filters narrow the union; exclusions always win
+            "kinds: [cloze, record]\nexclude_tags: [foramen::clinical]\n"
+            "any_of:\n  - tags: [foramen::diagnosis]\n  - ids: [chordoma, foramen-definition]\n",
+            {"dx-ct", "chordoma"},
+        ),
+    ],
+    ids=["union", "and-within", "narrowed"],
+)
+def test_any_of_selects_exactly_the_union(
+    run, deck_cards: Path, recipe: str, expected: set[str]
+) -> None:
+    """`any_of` keeps the facts that match any one alternative (and every top-level filter)."""
+    write(Path("subsets/r.yaml"), "name: R\n" + recipe)
+    result = run("list", "--cards", "cards", "--subset", "subsets/r.yaml", "--json")
+    assert result.exit_code == 0, result.output
+    assert {fact["id"] for fact in json.loads(result.output)} == expected
+    built = run("build", "--cards", "cards", "--subset", "subsets/r.yaml")
+    assert built.exit_code == 0, built.output
+
+
+def test_an_alternative_that_matches_nothing_is_reported_at_its_line(run, deck_cards: Path) -> None:
+    """A pattern of an alternative that matches no fact is an error at its own line."""
+    write(
+        Path("subsets/r.yaml"),
+        "name: R\nany_of:\n  - tags: [foramen::diagnosis]\n  - ids: [chordom]\n  - {}\n",
+    )
+    result = run("list", "--cards", "cards", "--subset", "subsets/r.yaml")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:-1] == [
+        "subsets/r.yaml:5: an alternative needs a filter: tags, ids, files, kinds",
+    ]
+    write(
+        Path("subsets/r.yaml"),
+        "name: R\nany_of:\n  - tags: [foramen::diagnosis]\n  - ids: [chordom]\n",
+    )
+    result = run("list", "--cards", "cards", "--subset", "subsets/r.yaml")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "subsets/r.yaml:4: id 'chordom' matches no fact; did you mean 'chordoma'?"
+    )

@@ -240,6 +240,16 @@ RECIPE = Section(
         Key("ids", "texts", doc="Keep these fact ids or globs."),
         Key("files", "texts", doc="Keep the facts of these card files (names or globs)."),
         Key("kinds", "texts", doc="Keep facts of these kinds."),
+        Key("any_of", "list", doc="Alternatives: keep facts that match any one of them."),
+    ),
+)
+ALTERNATIVE = Section(
+    "Each alternative of any_of",
+    (
+        Key("tags", "tags", doc="Facts with any of these tags or their children."),
+        Key("ids", "texts", doc="These fact ids or globs."),
+        Key("files", "texts", doc="The facts of these card files (names or globs)."),
+        Key("kinds", "texts", doc="Facts of these kinds."),
     ),
 )
 
@@ -257,4 +267,5 @@ SECTIONS: tuple[Section, ...] = (
     ITEM,
     ROW,
     RECIPE,
+    ALTERNATIVE,
 )

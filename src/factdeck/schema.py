@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .card_format import (
+    ALTERNATIVE,
     CLOZE_CARD,
     COMMON,
     DECK,
@@ -110,9 +111,13 @@ def _record_types(types: Mapping[str, RecordType]) -> list[Schema]:
 def recipe_schema() -> Schema:
     """JSON Schema of a subset recipe file (subsets/*.yaml)."""
     kinds = {"oneOf": [{"enum": list(KINDS)}, {"type": "array", "items": {"enum": list(KINDS)}}]}
-    recipe = _object(RECIPE)
+    alternative = _object(ALTERNATIVE)
+    alternative["properties"]["kinds"] = {**kinds, "description": ALTERNATIVE["kinds"].doc}
+    alternative["minProperties"] = 1
+    recipe = _object(RECIPE, {"any_of": _list_of(alternative)})
     recipe["properties"]["kinds"] = {**kinds, "description": RECIPE["kinds"].doc}
-    recipe["anyOf"] = [{"required": [name]} for name in FILTERS]  # at least one filter
+    # at least one filter
+    recipe["anyOf"] = [{"required": [name]} for name in (*FILTERS, "any_of")]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "factdeck subset recipe",

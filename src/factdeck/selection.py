@@ -25,9 +25,12 @@ class Selection:
     ids: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
+    # A recipe's `any_of`: a fact is kept if it also matches one of these (each an AND of
+    # filters), so facts can join a lecture without being retagged.
+    any_of: tuple[Selection, ...] = ()
 
     def is_everything(self) -> bool:
-        return not any(getattr(self, name) for name in FILTERS)
+        return not self.any_of and not any(getattr(self, name) for name in FILTERS)
 
     def describe(self) -> str:
         parts = [
@@ -35,6 +38,8 @@ class Selection:
             for name in FILTERS
             if getattr(self, name)
         ]
+        if self.any_of:
+            parts.append("any of: " + " or ".join(f"({a.describe()})" for a in self.any_of))
         return "; ".join(parts) or "everything"
 
 
@@ -87,14 +92,26 @@ _MATCHERS: dict[str, Callable[[str, FactKey], bool]] = {
 
 
 def keeps(selection: Selection, fact: FactKey) -> bool:
-    """Exclusions win; then each filter given must match (any of its patterns)."""
+    """Exclusions win; then each filter given must match (any of its patterns), and one of
+    the `any_of` alternatives, if there are any."""
     if any(_MATCHERS["exclude_tags"](p, fact) for p in selection.exclude_tags):
+        return False
+    if selection.any_of and not any(keeps(one, fact) for one in selection.any_of):
         return False
     return all(
         any(_MATCHERS[name](p, fact) for p in getattr(selection, name))
         for name in ("tags", "ids", "files", "kinds")
         if getattr(selection, name)
     )
+
+
+def _patterns(selection: Selection) -> list[tuple[str, str, str]]:
+    """(where it was written, filter, pattern) for every pattern of the selection: `where` is
+    the filter's name, or `any_of.<n>.<name>` inside the n-th alternative."""
+    found = [(name, name, p) for name in FILTERS for p in getattr(selection, name)]
+    for index, alternative in enumerate(selection.any_of):
+        found += [(f"any_of.{index}.{w}", n, p) for w, n, p in _patterns(alternative)]
+    return found
 
 
 class SubsetCheck:
@@ -104,9 +121,7 @@ class SubsetCheck:
     def __init__(self, subset: Subset) -> None:
         self.subset = subset
         self.everything = subset.selection.is_everything()
-        self.unmatched = {
-            (name, pattern) for name in FILTERS for pattern in getattr(subset.selection, name)
-        }
+        self.unmatched = set(_patterns(subset.selection))
         self.kept = False
         # What the filters could have matched, for a did-you-mean; gathered only while some
         # filter has matched nothing yet.
@@ -121,9 +136,9 @@ class SubsetCheck:
             self.kept = True
             return True
         if self.unmatched:
-            for name, pattern in list(self.unmatched):
+            for where, name, pattern in list(self.unmatched):
                 if _MATCHERS[name](pattern, fact):
-                    self.unmatched.discard((name, pattern))
+                    self.unmatched.discard((where, name, pattern))
             for tag in fact.tags:  # a tag and its parents: `a::b::c` is also `a::b` and `a`
                 levels = tag.split("::")
                 self._seen["tags"].update("::".join(levels[:n]) for n in range(1, len(levels) + 1))
@@ -134,26 +149,25 @@ class SubsetCheck:
         return kept
 
     def problems(self) -> list[Problem]:
-        def where(name: str) -> Location:
+        def location(where: str, name: str) -> Location:
             option = f"--{name.replace('_', '-').rstrip('s')}"
-            return self.subset.origin.get(name, Location(option, 0))
+            return self.subset.origin.get(where, Location(option, 0))
 
         problems = []
-        for name in FILTERS:
-            for pattern in getattr(self.subset.selection, name):
-                if name == "kinds" and pattern not in KINDS:
-                    message = f"unknown kind '{pattern}'; expected one of: {', '.join(KINDS)}"
-                elif (name, pattern) in self.unmatched:
-                    what = name.rstrip("s").replace("_", " ")
-                    seen = self._seen.get(name.removeprefix("exclude_"), set())
-                    # file names share their number prefixes and extension: ask for more
-                    cutoff = 0.8 if name == "files" else 0.6
-                    close = nearest(pattern, seen, cutoff) if seen else None
-                    fix = f"did you mean '{close}'?" if close else "check the spelling"
-                    message = f"{what} '{pattern}' matches no fact; {fix}"
-                else:
-                    continue
-                problems.append(Problem(where(name), message))
+        for where, name, pattern in _patterns(self.subset.selection):
+            if name == "kinds" and pattern not in KINDS:
+                message = f"unknown kind '{pattern}'; expected one of: {', '.join(KINDS)}"
+            elif (where, name, pattern) in self.unmatched:
+                what = name.rstrip("s").replace("_", " ")
+                seen = self._seen.get(name.removeprefix("exclude_"), set())
+                # file names share their number prefixes and extension: ask for more
+                cutoff = 0.8 if name == "files" else 0.6
+                close = nearest(pattern, seen, cutoff) if seen else None
+                fix = f"did you mean '{close}'?" if close else "check the spelling"
+                message = f"{what} '{pattern}' matches no fact; {fix}"
+            else:
+                continue
+            problems.append(Problem(location(where, name), message))
         if not problems and not self.kept:
             problems.append(
                 Problem(
