@@ -188,12 +188,13 @@ def build(
                 _add(packages, order.feed(_releases(file, kept)))
             _add(packages, order.finish())
         lock = run.finish(checks)
-        if locked and lock != run.previous:
+        lock_changed = lock != run.previous  # (a full comparison: a big deck's lock is large)
+        if locked and lock_changed:
             _refuse_stale_lock(run.lock_path, run.previous, lock)
         notetype_times = {model: entry.mod for model, entry in lock.notetypes.items()}
         for package in packages:
             package.finish(notetype_times, staged)  # type: ignore[arg-type]
-        if lock != run.previous:
+        if lock_changed:
             write_lock(run.lock_path, lock, staged)
         _commit(staged)
     finally:
@@ -205,7 +206,7 @@ def build(
     results = [
         BuildResult(p.output, p.deck.name, p.facts, p.notes, p.cards, p.files) for p in packages
     ]
-    return BuildReport(results, lock != run.previous, run.file_count, run.cached)
+    return BuildReport(results, lock_changed, run.file_count, run.cached)
 
 
 def subsets_for(main_deck: str, subsets: Sequence[Subset], recipes: Sequence[Path]) -> list[Subset]:
@@ -322,12 +323,16 @@ class DeckRun:
                 return None
             if self.cache:
                 self.cache.put(key, records)
-        shipped = self.previous.notes
+        previous = self.previous.notes
         as_shipped = [True] * len(records.facts)  # every note of the fact is in the lock as is
+        entries = []
         for note in records.notes:
-            entry = shipped.get(note.key)
-            if entry is None or entry.hash != note.digest:
+            old = previous.get(note.key)
+            if old is None or old.hash != note.digest:
                 as_shipped[note.fact] = False
+            new_id = 0 if old is not None and old.id else self._allocate_id()
+            entry = self._notes[note.key] = stamp_one(old, note.digest, self.now, new_id)
+            entries.append(entry)
         for fact, released in zip(records.facts, as_shipped, strict=True):
             place = (Location(file.path, fact.line), released)
             first = self._ids.setdefault(fact.id, place)
@@ -335,13 +340,6 @@ class DeckRun:
                 self._shared.setdefault(fact.id, [first]).append(place)
         self._facts += len(records.facts)
         self.cached += cached
-        previous = self.previous.notes
-        entries = []
-        for note in records.notes:
-            old = previous.get(note.key)
-            new_id = 0 if old is not None and old.id else self._allocate_id()
-            entry = self._notes[note.key] = stamp_one(old, note.digest, self.now, new_id)
-            entries.append(entry)
         return CompiledFile(file.path, file.relative, records, tuple(entries), cached)
 
     def _records(self, file: CardFile) -> FileRecords | None:
