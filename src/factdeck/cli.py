@@ -308,18 +308,16 @@ def lint_(cards_dir: Path, strict: bool, **filters: Any) -> None:
 
 def _report_lint(report: LintReport, strict: bool) -> None:
     """Warnings on stderr; errors (and warnings with --strict) fail as problems."""
-    from .errors import Problem
-
-    failing = [f for f in report.findings if f.level == "error" or strict]
+    failing = []
     for finding in report.findings:
-        if finding not in failing:
-            click.echo(f"{finding.location}: warning: {str(finding).split(': ', 1)[1]}", err=True)
+        if finding.level == "error" or strict:
+            failing.append(finding.problem())
+        else:  # `path:line: warning: fact "id": …`, as compilers print warnings
+            where = str(finding.location)
+            click.echo(f"{where}: warning:{str(finding.problem())[len(where) + 1 :]}", err=True)
     if failing:
-        problems = [
-            Problem(f.location, f"{f.rule}: {f.card}: {f.message}", f.fact_id) for f in failing
-        ]
         click.echo(f"lint: {_lint_counts(report)}", err=True)
-        raise FactdeckError(problems)
+        raise FactdeckError(failing)
 
 
 def _lint_counts(report: LintReport) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .cloze import parse_cloze
 from .definitions import LintSettings
-from .errors import Location
+from .errors import Location, Problem
 from .notetypes import FIELD_NAMES
 from .pipeline import CompiledDeck, DeckNote
 from .report import PlainCard, plain_cards
@@ -32,8 +32,9 @@ class Finding:
     level: str  # error or warning
     message: str
 
-    def __str__(self) -> str:
-        return f'{self.location}: fact "{self.fact_id}": {self.rule}: {self.card}: {self.message}'
+    def problem(self) -> Problem:
+        """The finding as a problem: `path:line: fact "id": rule: card: message`."""
+        return Problem(self.location, f"{self.rule}: {self.card}: {self.message}", self.fact_id)
 
 
 @dataclass(frozen=True)
