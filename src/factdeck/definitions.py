@@ -5,9 +5,9 @@ first, from every file that may define them (see `may_define`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from .card_format import (
     CLOZE_CARD,
@@ -29,6 +29,8 @@ from .cloze import ClozeError, parse_cloze
 from .errors import Location, Problems
 from .fields import Reader, suggest
 from .load import LoadedFile
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -179,60 +181,62 @@ def _lint_settings(deck: Reader) -> LintSettings:
 
 
 def _sources(readers: list[tuple[LoadedFile, Reader]], problems: Problems) -> dict[str, Source]:
-    sources: dict[str, Source] = {}
-    where: dict[str, Location] = {}
-    for _, reader in readers:
-        data = reader.mapping("sources")
-        if data is None:
-            continue
-        for key, value in data.items():
-            entry = reader.child(value, data.key_lines[key], f"source '{key}'")
-            if entry is None:
-                continue
-            location = Location(reader.path, data.key_lines[key])
-            if not SLUG.match(key):
-                problems.add(location, f"source key '{key}' is not a slug; use e.g. 'nice-ng234'")
-                continue
-            if key in where:
-                problems.add(location, f"source '{key}' is already defined at {where[key]}")
-                continue
-            entry.check_section(SOURCE)
-            title = entry.text("title")
-            url = entry.text("url")
-            if url is not None and not URL.match(url):
-                entry.report("url", f"url '{url}' must start with http:// or https://")
-                url = None
-            kind = entry.choice("kind", SOURCE_KINDS, "reference")
-            caveat = entry.text("caveat")
-            if title is not None:
-                where[key] = location
-                sources[key] = Source(key, title, url, kind, caveat)  # type: ignore[arg-type]
-    return sources
+    misnamed = "source key '{}' is not a slug; use e.g. 'nice-ng234'"
+    return _named(readers, problems, "sources", SLUG, misnamed, _source)
+
+
+def _source(key: str, entry: Reader) -> Source | None:
+    entry.check_section(SOURCE)
+    title = entry.text("title")
+    url = entry.text("url")
+    if url is not None and not URL.match(url):
+        entry.report("url", f"url '{url}' must start with http:// or https://")
+        url = None
+    kind = entry.choice("kind", SOURCE_KINDS, "reference")
+    caveat = entry.text("caveat")
+    if title is None:
+        return None
+    return Source(key, title, url, kind, caveat)  # type: ignore[arg-type]
 
 
 def _types(readers: list[tuple[LoadedFile, Reader]], problems: Problems) -> dict[str, RecordType]:
-    types: dict[str, RecordType] = {}
+    misnamed = "type name '{}' must be lower_case_with_underscores"
+    return _named(readers, problems, "types", NAME, misnamed, _record_type)
+
+
+def _named(
+    readers: list[tuple[LoadedFile, Reader]],
+    problems: Problems,
+    section: str,
+    pattern: re.Pattern[str],
+    misnamed: str,
+    read: Callable[[str, Reader], T | None],
+) -> dict[str, T]:
+    """The named entries of `sources:` or `types:` across every file: each name well formed
+    and defined once in the deck, each entry read by `read`."""
+    what = section.removesuffix("s")
+    found: dict[str, T] = {}
     where: dict[str, Location] = {}
     for _, reader in readers:
-        data = reader.mapping("types")
+        data = reader.mapping(section)
         if data is None:
             continue
         for name, value in data.items():
             location = Location(reader.path, data.key_lines[name])
-            entry = reader.child(value, location.line, f"type '{name}'")
+            entry = reader.child(value, location.line, f"{what} '{name}'")
             if entry is None:
                 continue
-            if not NAME.match(name):
-                problems.add(location, f"type name '{name}' must be lower_case_with_underscores")
+            if not pattern.match(name):
+                problems.add(location, misnamed.format(name))
                 continue
             if name in where:
-                problems.add(location, f"type '{name}' is already defined at {where[name]}")
+                problems.add(location, f"{what} '{name}' is already defined at {where[name]}")
                 continue
-            record_type = _record_type(name, entry)
-            if record_type is not None:
+            item = read(name, entry)
+            if item is not None:
                 where[name] = location
-                types[name] = record_type
-    return types
+                found[name] = item
+    return found
 
 
 def _record_type(name: str, entry: Reader) -> RecordType | None:
