@@ -36,12 +36,15 @@ def test_build_defaults_to_dist_namespace(run, mini_cards: Path) -> None:
     result = run("build", "--cards", "cards")
     assert result.exit_code == 0
     assert Path("dist/mini-deck.apkg").is_file()
-    first, second = result.output.splitlines()
+    first, changes, last = result.output.splitlines()
     assert (
         first
         == "wrote dist/mini-deck.apkg: 9 notes, 12 cards from 6 facts in 1 file, deck 'Mini Deck'"
     )
-    assert second.startswith("done in ") and second.endswith("s; lock file updated")
+    assert changes == (
+        "notes since the last build: 9 new, 0 changed, 0 unchanged, 0 removed, 0 retired"
+    )
+    assert last.startswith("done in ") and last.endswith("s; lock file updated")
 
 
 def test_check_writes_nothing(run, mini_cards: Path) -> None:

@@ -34,6 +34,7 @@ from .generate import Model
 from .lock import Entry
 from .notetypes import NoteTypes, notetype_json
 from .records import FactRow, NoteRow
+from .release import RETIRED_TAG
 
 _CREATED = 1_600_000_000  # collection creation time in the package; Anki ignores it on import
 
@@ -132,6 +133,7 @@ class PackageWriter:
         self.notes = self.cards = self.facts = self.files = 0
         self._decks: dict[str, int] = {}  # subdeck → deck id, for the decks this package uses
         self._models: set[Model] = set()
+        self.note_ids: list[int] = []  # of the notes kept
         self._newest = _CREATED
         self._position = 1  # in new-card order, of the next card offered, kept or not
         self._note_rows: list[tuple[Any, ...]] = []
@@ -170,7 +172,14 @@ class PackageWriter:
         note_rows, card_rows, decks = self._note_rows, self._card_rows, self._decks
         for fact, note, card, (_, mod, note_id), kept in cards:
             if kept:
-                name = f"{self.deck.name}::{fact.subdeck}" if self.subdecks else self.deck.name
+                retired = RETIRED_TAG in note.tags
+                if retired:
+                    # A student new to the deck gets tombstones in a deck of their own, never
+                    # studied with the rest and deleted in one go (Anki resets suspended cards
+                    # to new on import). A student who has the notes keeps them where they are.
+                    name = f"{self.deck.name} (retired cards)"
+                else:
+                    name = f"{self.deck.name}::{fact.subdeck}" if self.subdecks else self.deck.name
                 did = decks.get(name) or decks.setdefault(name, deck_id(name))
                 if card == 0:
                     note_rows.append(
@@ -179,13 +188,15 @@ class PackageWriter:
                          note.checksum, 0, "")
                     )  # fmt: skip
                     self._models.add(note.model)
+                    self.note_ids.append(note_id)
                     self._newest = max(self._newest, mod)
                     self.notes += 1
                 ord_ = note.ords[card]
                 # A card's id follows its note's (ids are a second apart: see the lock's
                 # IdAllocator); due is its place in new-card order.
+                suspended = -1 if retired else 0  # (kept when progress is imported)
                 card_rows.append(
-                    (note_id + ord_, note_id, did, ord_, mod, -1, 0, 0,
+                    (note_id + ord_, note_id, did, ord_, mod, -1, 0, suspended,
                      position, 0, 0, 0, 0, 0, 0, 0, 0, "")
                 )  # fmt: skip
                 self.cards += 1

@@ -22,7 +22,7 @@ from .definitions import Definitions
 from .records import FactRow, FileRecords, NoteRow, content_hash
 
 CACHE_DIR = ".factdeck-cache"
-_MAGIC = b"factdeck cache 3\n"
+_MAGIC = b"factdeck cache 4\n"
 _ENTRY_NAME = re.compile(r"^[0-9a-f]{40}$")
 
 

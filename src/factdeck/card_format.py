@@ -78,13 +78,19 @@ FILE = Section(
         Key("deck", "mapping", doc="The deck itself: exactly one file has it."),
         Key("sources", "mapping", doc="The sources registry: key → title, url, kind."),
         Key("types", "mapping", doc="Record types: name → attributes and card templates."),
+        Key("retired", "mapping", doc="Released facts taken out: id → why (see releases)."),
         Key("topic", "tag", doc="Tag given to every fact of the file."),
         Key("source", "texts", doc="Default source key(s) for the file's facts."),
         Key("subdeck", "text", doc="Subdeck of the file's facts with --subdecks."),
         Key("facts", "list", doc="The facts."),
     ),
 )
-DEFINITIONS = ("deck", "sources", "types")  # the keys that every other file is checked against
+DEFINITIONS = (
+    "deck",
+    "sources",
+    "types",
+    "retired",
+)  # the keys that every other file is checked against
 
 DECK = Section(
     "deck",
@@ -93,6 +99,11 @@ DECK = Section(
         Key("namespace", "slug", required=True, doc="Part of every note's identity: never change."),
         Key("description", "text", doc="Shown on the deck's overview screen."),
         Key("new_card_gap", "number", doc="New cards between two cards of one fact (10)."),
+        Key(
+            "confirm_changes_over",
+            "number",
+            doc="Ask before a build changes more released notes than this (50).",
+        ),
         Key("lint", "mapping", doc="Card-quality rules: levels and thresholds."),
     ),
 )
@@ -137,6 +148,15 @@ SOURCE = Section(
         Key("caveat", "text", doc="How far to trust it, shown beside it on the cards."),
     ),
 )
+RETIRED = Section(
+    "Releases, retiring and renaming",
+    (
+        Key("reason", "text", required=True, doc="Why it left the deck: shown to students."),
+        Key("replaced_by", "slug", doc="The fact that teaches it now, if one does."),
+    ),
+)
+# What `retired:` names: a fact id, or one note of a fact ("<fact id>/<variant>").
+RETIRED_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:[-:][a-z0-9]+)*)?$")
 TYPE = Section(
     "types",
     (
@@ -162,6 +182,7 @@ COMMON = Section(
     "Common fields of every fact",
     (
         Key("id", "slug", required=True, doc="Stable forever: the notes' identity."),
+        Key("previous_id", "slug", doc="The id it was released under: renaming keeps notes."),
         Key("kind", KINDS, required=True, doc="Which notes the fact makes."),
         Key("source", "texts", doc="Source key(s) from `sources:`; replaces the file's default."),
         Key("tags", "tags", doc="Tags added to the file's topic; '::' makes a hierarchy."),
@@ -258,6 +279,7 @@ SECTIONS: tuple[Section, ...] = (
     DECK,
     LINT,
     SOURCE,
+    RETIRED,
     TYPE,
     CLOZE_CARD,
     QA_CARD,

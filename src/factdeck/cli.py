@@ -17,6 +17,7 @@ from .card_format import KINDS
 from .errors import FactdeckError
 
 if TYPE_CHECKING:
+    from .changes import Changes
     from .lint import LintReport
     from .pipeline import CompiledDeck
     from .selection import Subset
@@ -30,6 +31,12 @@ CARDS_OPTION = click.option(
     help="Folder holding the YAML card files.",
 )
 
+YES_OPTION = click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Do not ask before changing more notes than the deck's confirm_changes_over.",
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -195,6 +202,7 @@ def cli() -> None:
     is_flag=True,
     help="Fail instead of updating the lock file (for CI: the committed lock must be current).",
 )
+@YES_OPTION
 @click.option(
     "--no-cache",
     is_flag=True,
@@ -207,6 +215,7 @@ def build(
     subdecks: bool,
     locked: bool,
     no_cache: bool,
+    yes: bool,
     **filters: Any,
 ) -> None:
     """Validate the cards and write an .apkg that updates students' decks in place.
@@ -238,6 +247,7 @@ def build(
             locked=locked,
             cache=not no_cache,
             progress=progress,
+            confirm=_confirmation(yes),
         )
     elapsed = time.perf_counter() - started
     for result in report.decks:
@@ -246,9 +256,50 @@ def build(
             f"{plural(result.facts, 'fact')} in {plural(result.files, 'file')}"
         )
         click.echo(f"wrote {result.output}: {counts}, deck '{result.deck_name}'")
+        if result.anki_search:
+            click.echo(f"  students with the full deck: search {result.anki_search}")
+    for line in _describe_changes(report.changes):
+        click.echo(line)
     cached = f" ({report.cached} of {report.files} files unchanged)" if report.cached else ""
     updated = "; lock file updated" if report.lock_updated else ""
     click.echo(f"done in {elapsed:.1f}s{cached}{updated}")
+
+
+def _confirmation(yes: bool) -> Callable[[Changes], bool]:
+    """Asks at a terminal; refuses in a script unless --yes (the error then says why)."""
+
+    def confirm(changes: Changes) -> bool:
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            return False
+        for line in _describe_changes(changes):
+            click.echo(line, err=True)
+        return click.confirm(
+            f"{changes.changed} notes would replace students' copies, with their own edits; go on?",
+            err=True,
+        )
+
+    return confirm
+
+
+def _describe_changes(changes: Changes) -> list[str]:
+    """What the build changes in students' collections, and why, in a few lines."""
+    counts = [
+        (changes.new, "new"),
+        (changes.changed, "changed"),
+        (changes.unchanged, "unchanged"),
+        (changes.removed, "removed"),
+        (changes.retired, "retired"),
+    ]
+    lines = ["notes since the last build: " + ", ".join(f"{n} {what}" for n, what in counts)]
+    lines += [
+        f"  {c.notes} of the changed notes use {c.what}, which changed" for c in changes.causes
+    ]
+    lines += [
+        f"  note type '{name}' changed (its notes are untouched)" for name in changes.notetypes
+    ]
+    return lines
 
 
 STRICT_OPTION = click.option(
@@ -349,7 +400,13 @@ def _preview(cards_dir: Path, filters: dict[str, Any]) -> CompiledDeck:
 @CARDS_OPTION
 @selection_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def list_(cards_dir: Path, as_json: bool, **filters: Any) -> None:
+@click.option(
+    "--anki-search",
+    is_flag=True,
+    help="Print only the Anki search that finds the selection's notes in the full deck "
+    "(for a filtered deck).",
+)
+def list_(cards_dir: Path, as_json: bool, anki_search: bool, **filters: Any) -> None:
     """Show the facts and notes a selection holds, before building it.
 
     \b
@@ -357,6 +414,7 @@ def list_(cards_dir: Path, as_json: bool, **filters: Any) -> None:
       factdeck list --tag foramen::clinical::red_flags
       factdeck list --subset subsets/week-3-red-flags.yaml
       factdeck list --id 'tumor-*' --kind record --json
+      factdeck list --subset subsets/week-3-red-flags.yaml --anki-search
     """
     import json
     import shutil
@@ -365,6 +423,9 @@ def list_(cards_dir: Path, as_json: bool, **filters: Any) -> None:
 
     deck = _preview(cards_dir, filters)
     notes = deck.notes(selected=True)
+    if anki_search:
+        click.echo(deck.anki_search())
+        return
     facts = listing(notes)
     if as_json:
         click.echo(json.dumps(facts, indent=2, ensure_ascii=False))
@@ -529,6 +590,67 @@ def schema(cards_dir: Path, recipe: bool) -> None:
 
         types = deck_definitions(cards_dir).types
     click.echo(json.dumps(cards_schema(types), indent=2))
+
+
+@cli.command()
+@CARDS_OPTION
+@click.argument("version")
+@YES_OPTION
+def release(cards_dir: Path, version: str, yes: bool) -> None:
+    """Record the deck as release VERSION and build its package.
+
+    VERSION is semantic (1.2.0) or a date (2026.12, 2026-12-01), later than the last release.
+    Notes changed since the last release get the release's time, so every student's Anki
+    takes the correction even if they edited the note, and the tag meta::changed::VERSION.
+    Writes CARDS/factdeck.releases, the lock and CARDS/CHANGELOG.md: commit them together.
+
+    \b
+    Examples:
+      factdeck release 1.0.0
+      SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) factdeck release 2026.12
+    """
+    from .pipeline import build as run_build
+    from .pipeline import release as run_release
+
+    report = run_release(cards_dir, version, confirm=_confirmation(yes))
+    click.echo(
+        f"released {report.version}: {report.new} new, {report.changed} changed, "
+        f"{report.retired} retired, {report.unchanged} unchanged notes; wrote {report.changelog}"
+    )
+    for result in run_build(cards_dir=cards_dir, locked=True).decks:
+        click.echo(f"wrote {result.output}: {plural(result.notes, 'note')}")
+
+
+@cli.command()
+@CARDS_OPTION
+@click.option("--since", metavar="VERSION", help="Only the releases after this one.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of Markdown.")
+def changelog(cards_dir: Path, since: str | None, as_json: bool) -> None:
+    """Show what each release changed: new, changed (before and after), retired and renamed
+    facts, note types, and the Anki searches that find them.
+
+    \b
+    Examples:
+      factdeck changelog
+      factdeck changelog --since 1.0.0 --json
+    """
+    import json
+
+    from .changelog import changelog as entries_of
+    from .changelog import markdown
+    from .pipeline import deck_definitions
+    from .release import RELEASES_NAME, read_releases
+
+    info = deck_definitions(cards_dir).info
+    book = read_releases(cards_dir / RELEASES_NAME)
+    if since is not None and book.find(since) is None:
+        known = ", ".join(r.version for r in book.releases) or "none yet"
+        raise click.UsageError(f"--since {since}: no such release (releases: {known})")
+    entries = entries_of(book, info.namespace, since)
+    if as_json:
+        click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
+    else:
+        click.echo(markdown(entries, info.name), nl=False)
 
 
 def _terminated(signum: int, frame: object) -> None:

@@ -19,6 +19,8 @@ from .card_format import (
     NAME,
     PLACEHOLDER,
     QA_CARD,
+    RETIRED,
+    RETIRED_KEY,
     SLUG,
     SOURCE,
     SOURCE_KINDS,
@@ -54,6 +56,8 @@ class DeckInfo:
     namespace: str
     description: str
     new_card_gap: int = 10  # new cards between two cards of one fact, where possible
+    # A build that would change more notes that students already have asks first.
+    confirm_changes_over: int = 50
     lint: LintSettings = LintSettings()
 
 
@@ -64,6 +68,17 @@ class Source:
     url: str | None
     kind: Literal["article", "reference"]
     caveat: str | None = None  # how far to trust it, e.g. "unverified secondary source"
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """A released fact (or one note of it) taken out of the deck: students keep its notes, so
+    it ships as a tombstone that says why, and its id is never used again."""
+
+    key: str  # a fact id, or "<fact id>/<variant>" for one note
+    reason: str
+    location: Location  # where it is listed
+    replaced_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,7 @@ class Definitions:
     info: DeckInfo
     sources: dict[str, Source]
     types: dict[str, RecordType]
+    retired: dict[str, Retirement]
 
 
 # Any spelling of a top-level `deck`, `sources` or `types` key holds the word itself, unless it is
@@ -110,11 +126,16 @@ def may_define(raw: bytes) -> bool:
 
 
 def read_definitions(files: Sequence[LoadedFile], first_path: str) -> Definitions:
-    """The `deck`, `sources` and `types` of the given files; raises with every problem."""
+    """The `deck`, `sources`, `types` and `retired` of the given files; raises with every
+    problem."""
     problems = Problems()
     readers = [(file, Reader(file.data, file.path, problems)) for file in files]
     info = _deck_info(readers, first_path, problems)
-    definitions = _sources(readers, problems), _types(readers, problems)
+    definitions = (
+        _sources(readers, problems),
+        _types(readers, problems),
+        _retired(readers, problems),
+    )
     problems.raise_if_any()
     assert info is not None
     return Definitions(info, *definitions)
@@ -144,10 +165,11 @@ def _deck_info(
     namespace = deck.slug("namespace", "namespace")
     description = deck.text("description") or ""
     gap = deck.whole_number("new_card_gap", 10, maximum=1000)
+    confirm = deck.whole_number("confirm_changes_over", 50, maximum=10**6)
     lint = _lint_settings(deck)
     if name is None or namespace is None:
         return None
-    return DeckInfo(name, namespace, description, gap, lint)
+    return DeckInfo(name, namespace, description, gap, confirm, lint)
 
 
 def _lint_settings(deck: Reader) -> LintSettings:
@@ -202,6 +224,20 @@ def _source(key: str, entry: Reader) -> Source | None:
 def _types(readers: list[tuple[LoadedFile, Reader]], problems: Problems) -> dict[str, RecordType]:
     misnamed = "type name '{}' must be lower_case_with_underscores"
     return _named(readers, problems, "types", NAME, misnamed, _record_type)
+
+
+def _retired(readers: list[tuple[LoadedFile, Reader]], problems: Problems) -> dict[str, Retirement]:
+    misnamed = "'{}' is not a fact id or a note key ('<fact id>/<variant>', e.g. 'l5-root/qa')"
+
+    def read(key: str, entry: Reader) -> Retirement | None:
+        entry.check_section(RETIRED)
+        reason = entry.text("reason", required=True)
+        replaced_by = entry.slug("replaced_by", "fact id", required=False)
+        if reason is None:
+            return None
+        return Retirement(key, reason, Location(entry.path, entry.data.line), replaced_by)
+
+    return _named(readers, problems, "retired", RETIRED_KEY, misnamed, read)
 
 
 def _named(

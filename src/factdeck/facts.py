@@ -95,6 +95,12 @@ class Fact:
     status: Status
     yield_: Yield
     lint_ignore: tuple[str, ...] = ()  # lint rules silenced for this fact, with a reason
+    previous_id: str | None = None  # the id its notes were released under, if it was renamed
+
+    @property
+    def identity(self) -> str:
+        """What its notes' identity (GUID, lock entries) is made of: renaming keeps it."""
+        return self.previous_id or self.id
 
 
 def read_facts(file: LoadedFile, definitions: Definitions, problems: Problems) -> list[Fact]:
@@ -238,6 +244,7 @@ def _fact(
             )
 
     lint_ignore = _lint_ignore(reader)
+    previous_id = _previous_id(reader, fact_id, seen)
     body = _body(kind, reader, types)
     if body is None or fact_id is None or reader.problems.count != problems_before:
         return None
@@ -256,7 +263,21 @@ def _fact(
         status=status,  # type: ignore[arg-type]
         yield_=yield_,  # type: ignore[arg-type]
         lint_ignore=lint_ignore,
+        previous_id=previous_id,
     )
+
+
+def _previous_id(reader: Reader, fact_id: str | None, seen: dict[str, Location]) -> str | None:
+    """A renamed fact's old id: it keeps naming the fact's notes, so no other fact may use it."""
+    previous_id = reader.slug("previous_id", "previous id", required=False)
+    if previous_id is None or fact_id is None:
+        return None
+    if previous_id == fact_id:
+        reader.report("previous_id", "'previous_id' is the fact's own id; remove it")
+        return None
+    if not claim_id(seen, previous_id, reader.at("previous_id"), reader.problems):
+        return None
+    return previous_id
 
 
 def _lint_ignore(reader: Reader) -> tuple[str, ...]:

@@ -214,8 +214,8 @@ class Reader:
             return default
         return str(value)
 
-    def slug(self, key: str, what: str = "id") -> str | None:
-        value = self.text(key, required=True)
+    def slug(self, key: str, what: str = "id", *, required: bool = True) -> str | None:
+        value = self.text(key, required=required)
         if value is not None and not SLUG.match(value):
             example = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "my-fact"
             self.report(

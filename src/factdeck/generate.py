@@ -31,7 +31,7 @@ class Note:
 
     @property
     def key(self) -> str:
-        return f"{self.fact.id}/{self.variant}"
+        return f"{self.fact.identity}/{self.variant}"
 
     @property
     def front(self) -> str:

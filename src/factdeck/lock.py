@@ -14,7 +14,7 @@ import os
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -44,6 +44,9 @@ class Lock:
     namespace: str | None = None
     # The ids of the deck's note types, chosen when it was first built (see notetypes.py).
     notetype_ids: Mapping[str, int] | None = None
+    # A hash of each definition that notes are made from ("source:<key>", "type:<name>"): when
+    # many notes change at once, these name the cause.
+    inputs: Mapping[str, str] = field(default_factory=dict)
 
 
 EMPTY = Lock({}, {})
@@ -135,6 +138,9 @@ def read_lock(path: Path) -> Lock:
             namespace = data.get("namespace")
             if namespace is not None and not isinstance(namespace, str):
                 raise ValueError(f"namespace {namespace!r} is not text")
+            inputs = data.get("inputs", {})
+            if not isinstance(inputs, dict):
+                raise ValueError(f"inputs {inputs!r} are not a mapping")
             ids = data.get("notetype_ids")
             if ids is not None and not (
                 isinstance(ids, dict) and all(type(v) is int and v > 0 for v in ids.values())
@@ -148,6 +154,7 @@ def read_lock(path: Path) -> Lock:
                 {k: Entry(str(v["hash"]), v["mod"]) for k, v in data["notetypes"].items()},
                 namespace,
                 ids,
+                {str(k): str(v) for k, v in inputs.items()},
             )
         except json.JSONDecodeError as error:
             line, reason = error.lineno, error.msg
@@ -210,6 +217,13 @@ def lock_lines(lock: Lock) -> Iterator[str]:
         yield f'  "namespace": {json.dumps(lock.namespace)},\n'
     if lock.notetype_ids is not None:
         yield f'  "notetype_ids": {json.dumps(dict(sorted(lock.notetype_ids.items())))},\n'
+    if lock.inputs:
+        yield '  "inputs": {\n'
+        keys = sorted(lock.inputs)
+        for i, key in enumerate(keys):
+            comma = "," if i < len(keys) - 1 else ""
+            yield f"    {json.dumps(key)}: {json.dumps(lock.inputs[key])}{comma}\n"
+        yield "  },\n"
     yield '  "notetypes": {\n'
     yield from section(lock.notetypes, last=False)
     yield '  "notes": {\n'
@@ -244,7 +258,8 @@ def changed_keys(old: Lock, new: Lock) -> list[str]:
     keys = [
         name for name in ("namespace", "notetype_ids") if getattr(old, name) != getattr(new, name)
     ]
-    for section_old, section_new in ((old.notetypes, new.notetypes), (old.notes, new.notes)):
+    pairs = ((old.inputs, new.inputs), (old.notetypes, new.notetypes), (old.notes, new.notes))
+    for section_old, section_new in pairs:
         for key in sorted(section_old.keys() | section_new.keys()):
             if section_old.get(key) != section_new.get(key):
                 keys.append(key)

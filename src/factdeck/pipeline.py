@@ -12,17 +12,26 @@ reports with the same messages.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .atomic import PartialCommit, Staged
 from .cache import CACHE_DIR, BuildCache
-from .definitions import DeckInfo, Definitions, Source, may_define, read_definitions
+from .changes import Changes, causes, definition_hashes
+from .definitions import (
+    DeckInfo,
+    Definitions,
+    Retirement,
+    Source,
+    may_define,
+    read_definitions,
+)
 from .errors import FactdeckError, Location, Problem, Problems
 from .facts import read_facts
 from .generate import generate_notes
@@ -40,11 +49,24 @@ from .lock import (
     write_lock,
 )
 from .markup import to_html
-from .notetypes import NoteTypes
+from .notetypes import FIELD_NAMES, NoteTypes
 from .order import NewCardOrder, Released
 from .recipes import load_recipes
 from .records import FactRow, FileRecords, NoteRow, pack
-from .selection import Subset, SubsetCheck
+from .release import (
+    CHANGELOG_NAME,
+    RELEASES_NAME,
+    ReleaseBook,
+    plan_release,
+    read_releases,
+    tombstone,
+    tombstone_tags,
+    version_problem,
+    version_tag,
+    with_version_tag,
+    write_releases,
+)
+from .selection import Subset, SubsetCheck, anki_search
 
 if TYPE_CHECKING:
     from .apkg import PackageWriter
@@ -81,6 +103,11 @@ class CompiledDeck:
     lock_is_current: bool  # whether the lock file already is that lock
     notetypes: NoteTypes  # the deck's note types: their ids and names in Anki
     deck_name: str  # the selection's deck name in Anki (the deck's, or the subset's)
+    subset: Subset = field(default_factory=Subset)  # the selection
+    tombstones: tuple[DeckNote, ...] = ()  # retired notes, shipped with the full deck only
+    changes: Changes = field(
+        default_factory=Changes
+    )  # compared with the lock: what a build would change
 
     def facts(self, *, selected: bool = False) -> list[tuple[str, FactRow]]:
         """(file, fact) for every fact in authored order, or for the selected ones."""
@@ -90,6 +117,11 @@ class CompiledDeck:
             for fact, keep in zip(file.records.facts, kept, strict=True)
             if keep or not selected
         ]
+
+    def anki_search(self) -> str:
+        """The Anki search that finds the selection's notes in a collection with the full deck."""
+        ids = [self.lock.notes[n.note.key].id for n in self.notes(selected=True)]
+        return anki_search(self.subset.selection, list(self.notetypes.names.values()), ids)
 
     def notes(self, *, selected: bool = False) -> list[DeckNote]:
         """Every note in authored order, or the notes of the selected facts."""
@@ -109,6 +141,7 @@ class BuildResult:
     notes: int
     cards: int
     files: int
+    anki_search: str = ""  # a subset's: finds its notes in a collection with the full deck
 
 
 @dataclass(frozen=True)
@@ -117,6 +150,11 @@ class BuildReport:
     lock_updated: bool
     files: int
     cached: int  # files taken from the build cache
+    changes: Changes = field(default_factory=Changes)
+
+
+# Asked before a build changes more notes that students have than the deck allows.
+Confirm = Callable[[Changes], bool]
 
 
 def compile_deck(
@@ -150,6 +188,9 @@ def compile_deck(
         lock_is_current=lock == run.previous,
         notetypes=run.notetypes,
         deck_name=selection.deck_name or definitions.info.name,
+        subset=selection,
+        tombstones=tuple(DeckNote("", fact, note) for fact, note, _ in run.tombstones),
+        changes=run.changes(lock),
     )
 
 
@@ -162,12 +203,14 @@ def build(
     locked: bool = False,
     cache: bool = True,
     progress: Progress | None = None,
+    confirm: Confirm | None = None,
 ) -> BuildReport:
     """Build one .apkg per subset (the whole deck by default) and update the lock.
 
     The lock always covers the whole deck, so a subset's notes carry the same times, ids and
     order as in the full deck, and building a subset never loses the history of other notes.
-    Nothing is written unless every file is valid.
+    Nothing is written unless every file is valid, and, when the build changes more notes than
+    the deck's `confirm_changes_over`, unless `confirm` agrees.
     """
     run = DeckRun(cards_dir, cache=cache, write_cache=cache)
     chosen = subsets_for(run.info.name, subsets, recipes)
@@ -187,11 +230,22 @@ def build(
                     package.count_file(sum(keeps))
                 _add(packages, order.feed(_releases(file, kept)))
             _add(packages, order.finish())
+            everything = tuple(check.everything for check in checks)
+            _add(packages, (Released(f, n, c, e, everything) for f, n, e in run.tombstones
+                            for c in range(len(n.ords))))  # fmt: skip
         lock = run.finish(checks)
         lock_changed = lock != run.previous  # (a full comparison: a big deck's lock is large)
         if locked and lock_changed:
             _refuse_stale_lock(run.lock_path, run.previous, lock)
+        if locked:
+            _refuse_stale_changelog(cards_dir, run)
+        changes = run.changes(lock)
+        _confirm(changes, run.info, confirm, run.lock_path)
         notetype_times = {model: entry.mod for model, entry in lock.notetypes.items()}
+        if version := run.book.description(lock.notes):
+            for package in packages:
+                described = f"{package.deck.description}<br><br>{to_html(version)}"
+                package.deck = dataclasses.replace(package.deck, description=described)
         for package in packages:
             package.finish(notetype_times, staged)  # type: ignore[arg-type]
         if lock_changed:
@@ -203,10 +257,81 @@ def build(
             package.discard()
     if run.cache:
         run.cache.prune()
+    names = list(run.notetypes.names.values())
     results = [
-        BuildResult(p.output, p.deck.name, p.facts, p.notes, p.cards, p.files) for p in packages
+        BuildResult(
+            p.output,
+            p.deck.name,
+            p.facts,
+            p.notes,
+            p.cards,
+            p.files,
+            "" if s.selection.is_everything() else anki_search(s.selection, names, p.note_ids),
+        )
+        for p, s in zip(packages, chosen, strict=True)
     ]
-    return BuildReport(results, lock_changed, run.file_count, run.cached)
+    return BuildReport(results, lock_changed, run.file_count, run.cached, changes)
+
+
+@dataclass(frozen=True)
+class ReleaseReport:
+    version: str
+    time: int
+    new: int
+    changed: int
+    unchanged: int
+    retired: int
+    changelog: Path
+
+
+def release(cards_dir: Path, version: str, *, confirm: Confirm | None = None) -> ReleaseReport:
+    """Record the deck as it is now as release `version`: every note that changed since the
+    previous release gets the release's time (so no edit a student made before it can block
+    the change) and its tag; the lock, the release record and CHANGELOG.md are written
+    together. Then build the package from them (`build --locked`)."""
+    from .changelog import changelog, markdown  # only a release writes the changelog
+
+    run = DeckRun(cards_dir, cache=True, write_cache=False)
+    book = run.book
+    if problem := version_problem(version, book):
+        raise FactdeckError([Problem(Location("VERSION", 0), problem)])
+    files = list(run.compile())
+    lock = run.finish([])
+    latest = book.latest
+    notes = [(f.records.facts[n.fact], n) for f in files for n in f.records.notes]
+    notes += [(fact, note) for fact, note, _ in run.tombstones]
+    reasons = {n.key: r.reason for _, n, _ in run.tombstones if (r := run.retirement(n.key))}
+    plan = plan_release(book, version, run.now, notes, lock, reasons)
+    if latest and not plan.any:
+        message = f"nothing changed since release {latest.version}; there is nothing to release"
+        raise FactdeckError([Problem(Location(book.path, 0), message)])
+    if latest and run.now <= latest.time:
+        message = (
+            f"the release time {run.now} is not after release {latest.version}'s "
+            f"({latest.time}); check the clock, or SOURCE_DATE_EPOCH if it is set"
+        )
+        raise FactdeckError([Problem(Location("SOURCE_DATE_EPOCH", 0), message)])
+    _confirm(Changes(changed=plan.changed), run.info, confirm, run.lock_path)
+    changelog_path = cards_dir / CHANGELOG_NAME
+    staged = Staged()
+    try:
+        write_lock(run.lock_path, plan.lock, staged)
+        write_releases(cards_dir / RELEASES_NAME, plan.book, staged)
+        entries = changelog(plan.book, run.info.namespace)
+        text = markdown(entries, run.info.name)
+        staged.path_for(changelog_path).write_text(text, encoding="utf-8")
+        _commit(staged)
+    finally:
+        staged.discard()
+    return ReleaseReport(
+        version,
+        run.now,
+        plan.new,
+        plan.changed,
+        plan.unchanged,
+        plan.retired,
+        changelog_path,
+    )
 
 
 def subsets_for(main_deck: str, subsets: Sequence[Subset], recipes: Sequence[Path]) -> list[Subset]:
@@ -249,6 +374,8 @@ class DeckRun:
         self.info = self.definitions.info
         self.lock_path = cards_dir / LOCK_NAME
         self.previous = read_lock(self.lock_path)
+        self.book = read_releases(cards_dir / RELEASES_NAME)
+        _refuse_lost_lock(self.lock_path, self.previous, self.book)
         _refuse_namespace_change(self.lock_path, self.previous, self.info.namespace)
         self.notetypes = NoteTypes.of_deck(self.info.namespace, self.previous)
         self.now = build_time()
@@ -270,6 +397,17 @@ class DeckRun:
         self._shared: dict[str, list[tuple[Location, bool]]] = {}  # ids of two facts or more
         self._facts = 0
         self._notes: dict[str, Entry] = {}
+        latest = self.book.latest
+        # Each released note's release tag: the version that last changed it, kept until the
+        # next release that changes it (so a release never touches the notes it did not change).
+        self._version_tags = {
+            key: tag
+            for key, digest in (latest.notes.items() if latest else ())
+            if (tag := version_tag(self.book.contents[digest].tags))
+        }
+        self.tombstones: list[tuple[FactRow, NoteRow, Entry]] = []
+        self._new = 0
+        self._changed: list[FactRow] = []  # the fact of each note whose content changed
 
     def compile(self, progress: Progress | None = None) -> Iterator[CompiledFile]:
         """Each file through load → validate → generate → records → lock times. Once a problem
@@ -284,6 +422,7 @@ class DeckRun:
             if compiled is not None and not self.problems:
                 yield compiled
         self._report_shared_ids()
+        self._retire()
         if not self._facts and not self.problems:
             self.problems.add(
                 Location(self._first_path, 1), "the deck has no facts; add a file with `facts:`"
@@ -297,7 +436,77 @@ class DeckRun:
         self.problems.raise_if_any()
         notetypes = stamp(self.notetypes.digests(), self.previous.notetypes, self.now)
         ids = {str(model): notetype_id for model, notetype_id in self.notetypes.ids.items()}
-        return Lock(self._notes, notetypes, self.info.namespace, ids)
+        inputs = definition_hashes(self.definitions)
+        return Lock(self._notes, notetypes, self.info.namespace, ids, inputs)
+
+    def changes(self, lock: Lock) -> Changes:
+        """After `finish`: what this run changes compared with the lock it started from."""
+        old = self.previous
+        removed = sum(1 for key in old.notes if key not in lock.notes)
+        changed = len(self._changed)
+        retired = sum(1 for _, note, entry in self.tombstones if entry != old.notes.get(note.key))
+        notetypes = tuple(
+            self.notetypes.names[model]  # type: ignore[index]
+            for model, entry in lock.notetypes.items()
+            if model in old.notetypes and old.notetypes[model].hash != entry.hash
+        )
+        return Changes(
+            new=self._new,
+            changed=changed,
+            unchanged=len(self._notes) - len(self.tombstones) - self._new - changed,
+            removed=removed,
+            retired=retired,
+            causes=causes(old.inputs, lock.inputs, self._changed),
+            notetypes=notetypes,
+        )
+
+    def retirement(self, key: str) -> Retirement | None:
+        """Whether a note is retired: by its key, or with its whole fact."""
+        retired = self.definitions.retired
+        return retired.get(key) or retired.get(key.split("/", 1)[0])
+
+    def _retire(self) -> None:
+        """Released notes that the cards no longer make: each must be retired (it then ships as
+        a tombstone, its last content with a notice), or it is a problem. A retired id that a
+        fact uses again is reported where the fact is read (`_compile_file`)."""
+        latest, retired = self.book.latest, self.definitions.retired
+        released = set(latest.notes) if latest else set()
+        identities = {key.split("/", 1)[0] for key in released}
+        for key, retirement in retired.items():
+            if key not in released and key not in identities:
+                never = "no release has it" if latest else "the deck was never released"
+                message = (
+                    f"'{key}' is retired, but {never}: nothing reaches students, so delete "
+                    "this entry"
+                )
+                self.problems.add(retirement.location, message)
+        if latest is None:
+            return
+        for key, digest in latest.notes.items():
+            if key in self._notes:
+                continue
+            found = self.retirement(key)
+            content = self.book.contents[digest]
+            if found is None:
+                message = (
+                    f"note '{key}' (fact '{content.fact}') is in release {latest.version} and "
+                    "no fact makes it now: students have it. Put the fact back, or retire it "
+                    f"under `retired:` ({content.fact}: {{reason: ...}}), or rename it back "
+                    "with `previous_id`"
+                )
+                self.problems.add(Location(self.book.path, self.book.lines.get(key, 0)), message)
+                continue
+            extra = FIELD_NAMES[content.model].index("Extra")
+            fields = tombstone(content, found.reason, found.replaced_by, extra)
+            if fields is not None:
+                content = content._replace(fields=fields, tags=tombstone_tags(content.tags))
+            note = content.row(key, self.info.namespace)
+            entry = stamp_one(self.previous.notes.get(key), note.digest, self.now)
+            self._notes[key] = entry
+            fact = FactRow(
+                content.fact, 0, "retired", note.tags, content.subdeck, "ok", "low", (), ()
+            )
+            self.tombstones.append((fact, note, entry))
 
     def _report_shared_ids(self) -> None:
         """An id used by two facts. If one of them is the shipped fact (its notes are in the
@@ -325,19 +534,35 @@ class DeckRun:
                 self.cache.put(key, records)
         previous = self.previous.notes
         as_shipped = [True] * len(records.facts)  # every note of the fact is in the lock as is
-        entries = []
+        entries, notes = [], []
         for note in records.notes:
+            note = with_version_tag(note, self._version_tags.get(note.key))
+            notes.append(note)
             old = previous.get(note.key)
+            if old is None:
+                self._new += 1
+            elif old.hash != note.digest:
+                self._changed.append(records.facts[note.fact])
             if old is None or old.hash != note.digest:
                 as_shipped[note.fact] = False
             new_id = 0 if old is not None and old.id else self._allocate_id()
             entry = self._notes[note.key] = stamp_one(old, note.digest, self.now, new_id)
             entries.append(entry)
+        records = records._replace(notes=notes)
+        retired = self.definitions.retired
         for fact, released in zip(records.facts, as_shipped, strict=True):
             place = (Location(file.path, fact.line), released)
-            first = self._ids.setdefault(fact.id, place)
-            if first is not place:
-                self._shared.setdefault(fact.id, [first]).append(place)
+            for name in filter(None, (fact.id, fact.previous_id)):
+                first = self._ids.setdefault(name, place)
+                if first is not place:
+                    self._shared.setdefault(name, [first]).append(place)
+                if name in retired:
+                    message = (
+                        f"id '{name}' is retired (at {retired[name].location}): students still "
+                        "have its notes, so it is never used again. Give this fact a new id; "
+                        "to bring the retired fact back, remove it from `retired:`"
+                    )
+                    self.problems.add(place[0], message, fact.id)
         self._facts += len(records.facts)
         self.cached += cached
         return CompiledFile(file.path, file.relative, records, tuple(entries), cached)
@@ -452,6 +677,67 @@ def _refuse_namespace_change(lock_path: Path, previous: Lock, namespace: str) ->
             "namespace back; to start a new deck on purpose, delete this lock file"
         )
         raise FactdeckError([Problem(Location(str(lock_path), 2), message)])
+
+
+def _refuse_lost_lock(lock_path: Path, previous: Lock, book: ReleaseBook) -> None:
+    """Every note of the last release is in the lock (a retired one as its tombstone). A lock
+    that lost them would give their notes new times and ids: every student would get copies."""
+    latest = book.latest
+    if latest is None:
+        return
+    lost = [key for key in latest.notes if key not in previous.notes]
+    if not lost:
+        return
+    restore = f"restore it from version control (git checkout -- {lock_path})"
+    if not lock_path.exists():
+        message = (
+            f"the lock file is missing, but release {latest.version} was built from it: {restore}; "
+            "a new lock would give every note new times and ids"
+        )
+    else:
+        message = (
+            f"the lock file has lost {len(lost)} note(s) of release {latest.version} "
+            f"({', '.join(lost[:3])}{' …' if len(lost) > 3 else ''}): {restore}"
+        )
+    raise FactdeckError(
+        [Problem(Location(str(lock_path), 0 if not lock_path.exists() else 1), message)]
+    )
+
+
+def _confirm(changes: Changes, info: DeckInfo, confirm: Confirm | None, lock_path: Path) -> None:
+    """Refuse a build that changes more notes than the deck allows, unless confirmed."""
+    if changes.changed <= info.confirm_changes_over:
+        return
+    if confirm is not None and confirm(changes):
+        return
+    cause = "".join(f"; {c.what} changed ({c.notes} notes)" for c in changes.causes)
+    message = (
+        f"this build changes {changes.changed} notes{cause}: each replaces the student's copy, "
+        "with their own edits, at the next import. Check that this is meant, then build again "
+        "with --yes (the deck's limit is confirm_changes_over: "
+        f"{info.confirm_changes_over})"
+    )
+    raise FactdeckError([Problem(Location(str(lock_path), 0), message)])
+
+
+def _refuse_stale_changelog(cards_dir: Path, run: DeckRun) -> None:
+    """--locked: CHANGELOG.md is what the release record says (not edited by hand, not lost)."""
+    from .changelog import changelog, markdown
+
+    if run.book.latest is None:
+        return
+    path = cards_dir / CHANGELOG_NAME
+    expected = markdown(changelog(run.book, run.info.namespace), run.info.name)
+    try:
+        current = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        current = None
+    if current != expected:
+        message = (
+            "--locked: this file does not match the release record; restore it from version "
+            "control, or rewrite it with `factdeck changelog > " + str(path) + "`"
+        )
+        raise FactdeckError([Problem(Location(str(path), 1), message)])
 
 
 def _refuse_stale_lock(lock_path: Path, previous: Lock, lock: Lock) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from .card_format import Status, Yield
-from .facts import Fact
+from .facts import Fact, Record
 from .generate import Model, Note, note_tags
 from .markup import visible_text
 
@@ -28,6 +28,8 @@ class FactRow(NamedTuple):
     yield_: Yield
     sources: tuple[str, ...]  # source keys
     lint_ignore: tuple[str, ...]  # lint rules silenced for this fact
+    record_type: str = ""  # a record's type name: its notes change when the type does
+    previous_id: str = ""  # the id it was released under, if it was renamed
 
 
 class NoteRow(NamedTuple):
@@ -60,18 +62,50 @@ def content_hash(value: object) -> str:
     return hashlib.sha256(data.encode()).hexdigest()[:20]
 
 
-def note_digest(note: Note) -> str:
+def digest_of(model: str, fields: Sequence[str], tags: Sequence[str]) -> str:
     """What decides whether a note changed: its note type, its fields and its tags. (Fields and
     tags never hold control characters, so the separators below cannot be forged.)"""
-    content = "\x1e".join((note.model, "\x1f".join(note.fields), " ".join(note.tags)))
+    content = "\x1e".join((model, "\x1f".join(fields), " ".join(tags)))
     return hashlib.sha256(content.encode()).hexdigest()[:20]
+
+
+def note_row(
+    fact: int,
+    key: str,
+    model: Model,
+    fields: tuple[str, ...],
+    tags: tuple[str, ...],
+    ords: tuple[int, ...],
+    namespace: str,
+) -> NoteRow:
+    # Anki sorts and finds duplicates by the first field's text, with a checksum of it.
+    sort_field = visible_text(fields[0])
+    return NoteRow(
+        fact=fact,
+        key=key,
+        model=model,
+        guid=note_guid(namespace, key),
+        tags=tags,
+        fields=fields,
+        sort_field=sort_field,
+        checksum=int(hashlib.sha1(sort_field.encode()).hexdigest()[:8], 16),
+        ords=ords,
+        digest=digest_of(model, fields, tags),
+    )
+
+
+def note_guid(namespace: str, key: str) -> str:
+    """A note's GUID, from its identity, never its text: fixing a typo must update the note,
+    not add a duplicate."""
+    # genanki's import costs a tenth of a second; only GUIDs need it, so only here.
+    from genanki import guid_for
+
+    fact_identity, variant = key.split("/", 1)
+    return str(guid_for("factdeck", namespace, fact_identity, variant))
 
 
 def pack(facts: Sequence[Fact], notes: Sequence[Note], namespace: str) -> FileRecords:
     """One file's facts and notes → its records."""
-    # genanki's import costs a tenth of a second; only GUIDs need it, so only here.
-    from genanki import guid_for
-
     index = {fact.id: i for i, fact in enumerate(facts)}
     fact_rows = [
         FactRow(
@@ -84,26 +118,13 @@ def pack(facts: Sequence[Fact], notes: Sequence[Note], namespace: str) -> FileRe
             f.yield_,
             tuple(s.key for s in f.sources),
             f.lint_ignore,
+            f.body.type.name if isinstance(f.body, Record) else "",
+            f.previous_id or "",
         )
         for f in facts
     ]
-    note_rows = []
-    for note in notes:
-        # Anki sorts and finds duplicates by the first field's text, with a checksum of it.
-        sort_field = visible_text(note.fields[0])
-        note_rows.append(
-            NoteRow(
-                fact=index[note.fact.id],
-                key=note.key,
-                model=note.model,
-                # Identity, never text: fixing a typo must update the note, not add a duplicate.
-                guid=str(guid_for("factdeck", namespace, note.fact.id, note.variant)),
-                tags=note.tags,
-                fields=note.fields,
-                sort_field=sort_field,
-                checksum=int(hashlib.sha1(sort_field.encode()).hexdigest()[:8], 16),
-                ords=note.ords,
-                digest=note_digest(note),
-            )
-        )
+    note_rows = [
+        note_row(index[n.fact.id], n.key, n.model, n.fields, n.tags, n.ords, namespace)
+        for n in notes
+    ]
     return FileRecords(fact_rows, note_rows)

@@ -27,6 +27,8 @@ from .card_format import (
     NAME,
     QA_CARD,
     RECIPE,
+    RETIRED,
+    RETIRED_KEY,
     ROW,
     SLUG,
     SOURCE,
@@ -159,6 +161,11 @@ def cards_schema(types: Mapping[str, RecordType] | None = None) -> Schema:
             "type": "object",
             "propertyNames": {"pattern": SLUG.pattern},
             "additionalProperties": _object(SOURCE),
+        },
+        "retired": {
+            "type": "object",
+            "propertyNames": {"pattern": RETIRED_KEY.pattern},
+            "additionalProperties": _object(RETIRED),
         },
         "types": {
             "type": "object",

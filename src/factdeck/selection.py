@@ -8,7 +8,8 @@ matches), filters of different kinds narrow it (a tag and a kind), exclusions al
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from .card_format import FILTERS, KINDS
 from .errors import Location, Problem
 from .fields import nearest
 from .records import FactRow
+from .release import RETIRED_TAG
 
 
 @dataclass(frozen=True)
@@ -177,3 +179,39 @@ class SubsetCheck:
                 )
             )
         return problems
+
+
+def anki_search(selection: Selection, notetypes: Sequence[str], note_ids: Sequence[int]) -> str:
+    """The search in Anki's browser that finds exactly the selection's notes in a collection
+    that holds the full deck: for a filtered deck, instead of importing a second package.
+    Tag filters become tag searches (they also find notes a later version adds); ids, files
+    and kinds are not on the notes, so a selection using them lists its notes' ids."""
+    if _uses_only_tags(selection):
+        terms = [_either(f'"note:{_quoted(name)}"' for name in notetypes), _tag_terms(selection)]
+        return " ".join(term for term in terms if term) + f' -"tag:{RETIRED_TAG}"'
+    return "nid:" + ",".join(map(str, sorted(note_ids)))
+
+
+def _uses_only_tags(selection: Selection) -> bool:
+    return not (selection.ids or selection.files or selection.kinds) and all(
+        _uses_only_tags(alternative) for alternative in selection.any_of
+    )
+
+
+def _tag_terms(selection: Selection) -> str:
+    terms = [_either(f'"tag:{_quoted(p)}"' for p in selection.tags)]
+    terms += [f'-"tag:{_quoted(p)}"' for p in selection.exclude_tags]
+    if selection.any_of:
+        terms.append(_either(f"({_tag_terms(a)})" for a in selection.any_of))
+    return " ".join(term for term in terms if term)
+
+
+def _either(terms: Iterable[str]) -> str:
+    listed = list(terms)
+    return listed[0] if len(listed) == 1 else f"({' OR '.join(listed)})" if listed else ""
+
+
+def _quoted(text: str) -> str:
+    """Text inside a quoted Anki search term: `_` would match any one character, and `"` and
+    `\\` need escaping; `*` stays a wildcard, as in factdeck's own tag filters."""
+    return re.sub(r'([\\"_])', r"\\\1", text)
