@@ -144,7 +144,7 @@ def test_a_retired_fact_arrives_as_a_tombstone_the_changelog_search_finds(
     refused = run("check", "--cards", "cards", "--no-lint")
     assert refused.exit_code == 1
     assert "note 'osteoma/card:category' (fact 'osteoma') is in release 1.0.0" in refused.output
-    assert "retire it under `retired:`" in refused.output
+    assert "Put the fact back (or rename it back), or retire 'osteoma' under" in refused.output
 
     write(
         Path("cards/retired.yaml"),

@@ -2,9 +2,10 @@
 
 The library behind the `factdeck` command (see "Use from Python" in the README):
 
-    from factdeck import build, compile_deck
+    from factdeck import build, compile_deck, release
     deck = compile_deck(Path("cards"))          # check: every stage but packaging
     report = build(cards_dir=Path("cards"))     # write dist/<namespace>.apkg and the lock
+    release(Path("cards"), "1.2.0")             # record a release (see the README)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .changes import Changes
     from .errors import FactdeckError, Location, Problem
     from .pipeline import (
         BuildReport,
@@ -21,8 +23,10 @@ if TYPE_CHECKING:
         CompiledDeck,
         CompiledFile,
         DeckNote,
+        ReleaseReport,
         build,
         compile_deck,
+        release,
     )
     from .records import FactRow, NoteRow
     from .selection import Selection, Subset
@@ -37,6 +41,9 @@ _EXPORTS = {
     "CompiledDeck": "pipeline",
     "CompiledFile": "pipeline",
     "DeckNote": "pipeline",
+    "release": "pipeline",
+    "ReleaseReport": "pipeline",
+    "Changes": "changes",
     "FactRow": "records",
     "NoteRow": "records",
     "Selection": "selection",
@@ -48,6 +55,7 @@ _EXPORTS = {
 __all__ = [
     "BuildReport",
     "BuildResult",
+    "Changes",
     "CompiledDeck",
     "CompiledFile",
     "DeckNote",
@@ -56,11 +64,13 @@ __all__ = [
     "Location",
     "NoteRow",
     "Problem",
+    "ReleaseReport",
     "Selection",
     "Subset",
     "__version__",
     "build",
     "compile_deck",
+    "release",
 ]
 
 

@@ -488,11 +488,13 @@ class DeckRun:
             found = self.retirement(key)
             content = self.book.contents[digest]
             if found is None:
+                fact_lives = key.split("/", 1)[0] in self._ids
+                retire = f"'{key}'" if fact_lives else f"'{key.split('/', 1)[0]}'"
+                back = "Put it back" if fact_lives else "Put the fact back (or rename it back)"
                 message = (
                     f"note '{key}' (fact '{content.fact}') is in release {latest.version} and "
-                    "no fact makes it now: students have it. Put the fact back, or retire it "
-                    f"under `retired:` ({content.fact}: {{reason: ...}}), or rename it back "
-                    "with `previous_id`"
+                    f"no fact makes it now: students have it. {back}, or retire {retire} "
+                    "under `retired:` with a reason"
                 )
                 self.problems.add(Location(self.book.path, self.book.lines.get(key, 0)), message)
                 continue
