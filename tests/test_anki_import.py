@@ -36,7 +36,11 @@ from anki.collection import Collection  # noqa: E402  # isort: skip
 # The mini deck's note types are its own; the shipped deck keeps the shared ones it was released
 # with (see notetypes.py).
 FACTDECK_NOTETYPES = ["factdeck Cloze (mini-deck)", "factdeck Q&A (mini-deck)"]
-SHARED_NOTETYPES = ["factdeck Cloze", "factdeck Q&A"]
+SHARED_NOTETYPES = [
+    "factdeck Cloze",
+    "factdeck Image Occlusion (neural-foramen)",  # added after the first two: its own id
+    "factdeck Q&A",
+]
 
 
 @pytest.fixture

@@ -47,7 +47,14 @@ def taught(entry: DeckNote) -> str:
 def test_the_deck_is_the_full_deck() -> None:
     """Several hundred notes, every fact kind used."""
     assert len(notes()) >= 400
-    assert {fact.kind for _, fact in deck().facts()} == {"qa", "cloze", "list", "table", "record"}
+    assert {fact.kind for _, fact in deck().facts()} == {
+        "qa",
+        "cloze",
+        "list",
+        "table",
+        "record",
+        "occlusion",
+    }
 
 
 def test_every_fact_cites_an_article_or_a_reference_that_resolves() -> None:

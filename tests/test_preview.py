@@ -14,7 +14,7 @@ from conftest import CARDS, require
 require("anki")
 
 from anki_client import import_apkg, open_collection, render_answer, render_question  # noqa: E402
-from factdeck.notetypes import FIELD_NAMES, TEMPLATES  # noqa: E402
+from factdeck.notetypes import FIELD_NAMES, IMAGE_OCCLUSION_KIND, TEMPLATES  # noqa: E402
 from factdeck.preview import render_card  # noqa: E402
 
 
@@ -30,7 +30,11 @@ def test_every_card_renders_as_anki_renders_it(run, tmp_path: Path) -> None:
         for card_id in col.find_cards(""):
             card = col.get_card(card_id)
             note = card.note()
-            model = "cloze" if note.note_type()["type"] == 1 else "qa"  # type: ignore[index]
+            notetype = note.note_type()
+            assert notetype is not None
+            if notetype.get("originalStockKind") == IMAGE_OCCLUSION_KIND:
+                continue  # Anki's own script draws the masks: see test_images.py
+            model = "cloze" if notetype["type"] == 1 else "qa"
             fields = dict(zip(FIELD_NAMES[model], note.fields, strict=True))
             template = TEMPLATES[model][0 if model == "cloze" else card.ord]
             assert render_card(fields, template, card.ord) == (

@@ -30,6 +30,7 @@ def example_cards(tmp_path: Path) -> Path:
     cards.mkdir()
     for name in ("deck.yaml", "sources.yaml", "types.yaml"):
         shutil.copy(CARDS / name, cards / name)
+    shutil.copytree(CARDS / "media", cards / "media")
     write(cards / "examples.yaml", block("yaml", "kind: record"))
     return cards
 
@@ -37,7 +38,9 @@ def example_cards(tmp_path: Path) -> Path:
 def test_readme_example_has_every_kind_and_is_valid(example_cards: Path) -> None:
     """The README's YAML example shows every fact kind and passes validation."""
     deck = compile_deck(example_cards)
-    assert {fact.kind for _, fact in deck.facts()} == {"qa", "cloze", "list", "table", "record"}
+    assert {fact.kind for _, fact in deck.facts()} == {
+        "qa", "cloze", "list", "table", "record", "occlusion"
+    }  # fmt: skip
 
 
 def test_readme_error_example_is_what_factdeck_prints(run, example_cards: Path) -> None:

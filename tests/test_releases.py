@@ -28,7 +28,10 @@ from anki_client import (  # noqa: E402
 
 from anki.collection import Collection  # noqa: E402  # isort: skip
 
-NOW = int(time.time())
+
+def now() -> int:
+    """The real clock, read when needed: Anki stamps a student's edit with it."""
+    return int(time.time())
 
 
 @pytest.fixture
@@ -65,7 +68,7 @@ FACTS = "cards/10-facts.yaml"
 
 def study_version_1(run, col: Collection, monkeypatch: pytest.MonkeyPatch, ease: int) -> None:  # type: ignore[no-untyped-def]
     """Release 1.0.0 (50 minutes ago), import it and study every card once."""
-    at(monkeypatch, NOW - 3000)
+    at(monkeypatch, now() - 3000)
     ok(run("release", "1.0.0", "--cards", "cards"))
     import_apkg(col, Path("dist/mini-deck.apkg"))
     assert study_all(col, ease=ease) == 12
@@ -81,7 +84,7 @@ def test_a_correction_released_after_a_students_edit_still_arrives(
     history = revlog_count(col)
 
     replace(Path(FACTS), "the strongest single predictor", "the strongest predictor of all")
-    at(monkeypatch, NOW - 2000)
+    at(monkeypatch, now() - 2000)
     ok(run("build", "--cards", "cards", "-o", "draft.apkg"))
 
     flags = guid_with(col, "the strongest single predictor")
@@ -89,7 +92,7 @@ def test_a_correction_released_after_a_students_edit_still_arrives(
 
     draft = import_apkg(col, Path("draft.apkg"))
     assert draft.counts()["updated"] == 0  # the bug a release fixes: the edit is newer
-    at(monkeypatch, NOW + 60)
+    at(monkeypatch, now() + 600)
     output = ok(run("release", "2026.12", "--cards", "cards"))
     assert "released 2026.12: 0 new, 1 changed, 0 retired" in output
     log = import_apkg(col, Path("dist/mini-deck.apkg"))
@@ -111,8 +114,8 @@ def test_an_unrelated_students_edit_survives_two_releases(
     before = notes_by_guid(col)
 
     for version, (old, new), seconds in (
-        ("1.1.0", ("fat is bright on", "fat appears bright on"), NOW + 100),
-        ("1.2.0", ("Which opening transmits", "Which opening lets out"), NOW + 200),
+        ("1.1.0", ("fat is bright on", "fat appears bright on"), now() + 700),
+        ("1.2.0", ("Which opening transmits", "Which opening lets out"), now() + 800),
     ):
         replace(Path(FACTS), old, new)
         at(monkeypatch, seconds)
@@ -140,7 +143,7 @@ def test_a_retired_fact_arrives_as_a_tombstone_the_changelog_search_finds(
     facts = Path(FACTS)
     text = facts.read_text(encoding="utf-8")
     facts.write_text(text[: text.index("  - id: osteoma")], encoding="utf-8")
-    at(monkeypatch, NOW + 60)
+    at(monkeypatch, now() + 600)
     refused = run("check", "--cards", "cards", "--no-lint")
     assert refused.exit_code == 1
     assert "note 'osteoma/card:category' (fact 'osteoma') is in release 1.0.0" in refused.output
@@ -199,7 +202,7 @@ def test_a_renamed_fact_keeps_its_cards_history(
     replace(
         Path(FACTS), "  - id: chordoma\n", "  - id: tumour-chordoma\n    previous_id: chordoma\n"
     )
-    at(monkeypatch, NOW + 60)
+    at(monkeypatch, now() + 600)
     ok(run("release", "1.1.0", "--cards", "cards"))
     log = import_apkg(col, Path("dist/mini-deck.apkg"))
 

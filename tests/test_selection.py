@@ -215,7 +215,7 @@ def test_one_command_builds_every_recipe_in_a_folder(run, deck_cards: Path, tmp_
         ),
         (
             "name: A\nkinds: [flashcard]\n",
-            "subsets/r.yaml:2: unknown kind 'flashcard'; expected one of: qa, cloze, list, table, record",
+            "subsets/r.yaml:2: unknown kind 'flashcard'; expected one of: qa, cloze, list, table, record, occlusion",
         ),
         (
             "name: A\ntags: {a: b}\n",

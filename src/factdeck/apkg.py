@@ -32,6 +32,7 @@ from .atomic import LEFTOVER_AGE, Staged
 from .errors import FactdeckError, Location, Problem
 from .generate import Model
 from .lock import Entry
+from .media import IMAGE_NAME
 from .notetypes import NoteTypes, notetype_json
 from .records import FactRow, NoteRow
 from .release import RETIRED_TAG
@@ -125,8 +126,12 @@ class PackageWriter:
         notetypes: NoteTypes,
         *,
         subdecks: bool,
+        media: Mapping[str, Path] | None = None,
     ) -> None:
+        """`media`: every image the deck's notes may show, by its name in the package."""
         self.output = output
+        self.media = media or {}
+        self._used_media: set[str] = set()  # the images of the notes this package keeps
         self.deck = deck
         self.notetypes = notetypes
         self.subdecks = subdecks
@@ -182,6 +187,9 @@ class PackageWriter:
                     name = f"{self.deck.name}::{fact.subdeck}" if self.subdecks else self.deck.name
                 did = decks.get(name) or decks.setdefault(name, deck_id(name))
                 if card == 0:
+                    text = "\x1f".join(note.fields)
+                    if "<img" in text:
+                        self._used_media.update(IMAGE_NAME.findall(text))
                     note_rows.append(
                         (note_id, note.guid, self.notetypes.ids[note.model], mod, -1,
                          f" {' '.join(note.tags)} ", "\x1f".join(note.fields), note.sort_field,
@@ -238,12 +246,22 @@ class PackageWriter:
             )
             self._connection.execute("COMMIT")
             self._connection.close()
-            entries: list[tuple[str, Path | bytes]] = [
-                ("collection.anki2", self._database),
-                ("media", b"{}"),
-            ]
+            entries: list[tuple[str, Path | bytes]] = [("collection.anki2", self._database)]
+            entries += self._media_entries()
             write_zip(staged.path_for(self.output), entries)
         self.discard()
+
+    def _media_entries(self) -> list[tuple[str, Path | bytes]]:
+        """The images the kept notes show, as Anki's packages hold them: files named 0, 1, …
+        and a "media" map from those to the names the notes use (sorted: reproducible)."""
+        names = sorted(self._used_media)
+        missing = [name for name in names if name not in self.media]
+        if missing:  # an image changed or vanished while the deck was being built
+            message = f"the image {missing[0]} changed during the build; build again"
+            raise FactdeckError([Problem(Location(str(self.output), 0), message)])
+        index = {str(i): name for i, name in enumerate(names)}
+        files: list[tuple[str, Path | bytes]] = [(i, self.media[n]) for i, n in index.items()]
+        return [*files, ("media", json.dumps(index).encode())]
 
     def discard(self) -> None:
         """Drop the temporary collection (after finish, or instead of it)."""

@@ -34,7 +34,7 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def deck_context(definitions: Definitions) -> str:
+def deck_context(definitions: Definitions, media: str) -> str:
     """Everything besides a file's own bytes that its records depend on."""
     types = []
     for record_type in definitions.types.values():
@@ -48,6 +48,7 @@ def deck_context(definitions: Definitions) -> str:
             asdict(definitions.info),
             [asdict(s) for s in definitions.sources.values()],
             types,
+            media,
         ]
     )
 
@@ -55,9 +56,12 @@ def deck_context(definitions: Definitions) -> str:
 class BuildCache:
     """`writable`: a build stores what it compiled; check, list and stats only read."""
 
-    def __init__(self, folder: Path, definitions: Definitions, *, writable: bool) -> None:
+    def __init__(
+        self, folder: Path, definitions: Definitions, media: str, *, writable: bool
+    ) -> None:
+        """`media`: a hash of the deck's images (see MediaLibrary.digest)."""
         self.folder = folder
-        self.context = deck_context(definitions)
+        self.context = deck_context(definitions, media)
         self.writable = writable
         self.used: set[str] = set()
 

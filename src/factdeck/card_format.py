@@ -14,7 +14,7 @@ from typing import Literal
 Status = Literal["ok", "dubious", "corrected"]
 Yield = Literal["high", "medium", "low"]
 
-KINDS = ("qa", "cloze", "list", "table", "record")
+KINDS = ("qa", "cloze", "list", "table", "record", "occlusion")
 STATUSES: tuple[Status, ...] = ("ok", "dubious", "corrected")
 YIELDS: tuple[Yield, ...] = ("high", "medium", "low")
 SOURCE_KINDS = ("article", "reference")
@@ -39,6 +39,7 @@ Shape = Literal[
     "url",  # text matching URL
     "boolean",
     "number",  # a whole number, 0 or more
+    "fraction",  # a number from 0 to 1: a share of an image's width or height
     "mapping",  # described by another section
     "list",  # described by another section
 ]
@@ -99,6 +100,7 @@ DECK = Section(
         Key("namespace", "slug", required=True, doc="Part of every note's identity: never change."),
         Key("description", "text", doc="Shown on the deck's overview screen."),
         Key("new_card_gap", "number", doc="New cards between two cards of one fact (10)."),
+        Key("max_image_kb", "number", doc="The largest image file, in KB (1024)."),
         Key(
             "confirm_changes_over",
             "number",
@@ -190,8 +192,19 @@ COMMON = Section(
         Key("status", STATUSES, doc="ok, or dubious/corrected: a correction of the source."),
         Key("yield", YIELDS, doc="How likely it is to be examined."),
         Key("lint", "mapping", doc="Silence a lint rule for this fact, with the reason."),
+        Key("image", "mapping", doc="An image on the back (an occlusion's image to mask)."),
+        Key("front_image", "mapping", doc="An image on the front, part of the question."),
     ),
 )
+IMAGE = Section(
+    "An image",
+    (
+        Key("file", "text", required=True, doc="The file, relative to cards/: media/<name>."),
+        Key("alt", "text", required=True, doc="What it shows, for screen readers and search."),
+    ),
+)
+OCCLUSION_MODES = ("hide-all", "hide-one")
+SHAPES = ("rect", "ellipse", "polygon")
 KIND_FIELDS: dict[str, Section] = {
     "qa": Section(
         "qa",
@@ -228,7 +241,28 @@ KIND_FIELDS: dict[str, Section] = {
             Key("attributes", "mapping", required=True, doc="The record's attribute values."),
         ),
     ),
+    "occlusion": Section(
+        "occlusion",
+        (
+            Key("question", "text", required=True, doc="Above the image: what to name."),
+            Key("mode", OCCLUSION_MODES, doc="hide-all (default): every mask stays on."),
+            Key("shapes", "list", required=True, doc="The masks: one card per card number."),
+        ),
+    ),
 }
+SHAPE = Section(
+    "Each shape of an occlusion",
+    (
+        Key("card", "number", required=True, doc="Its card (1, 2, …): shapes sharing one group."),
+        Key("label", "text", required=True, doc="What the mask hides: the answer."),
+        Key("shape", SHAPES, doc="rect (default), ellipse or polygon."),
+        Key("left", "fraction", doc="rect, ellipse: left edge, a share of the image width."),
+        Key("top", "fraction", doc="rect, ellipse: top edge, a share of the image height."),
+        Key("width", "fraction", doc="rect: its width; ellipse: the width of its box."),
+        Key("height", "fraction", doc="rect: its height; ellipse: the height of its box."),
+        Key("points", "text", doc="polygon: 'x,y x,y x,y …', shares of width and height."),
+    ),
+)
 ITEM = Section(
     "Each item of a list",
     (
@@ -285,7 +319,9 @@ SECTIONS: tuple[Section, ...] = (
     QA_CARD,
     COMMON,
     LINT_IGNORE,
+    IMAGE,
     *KIND_FIELDS.values(),
+    SHAPE,
     ITEM,
     ROW,
     RECIPE,

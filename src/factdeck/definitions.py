@@ -58,6 +58,7 @@ class DeckInfo:
     new_card_gap: int = 10  # new cards between two cards of one fact, where possible
     # A build that would change more notes that students already have asks first.
     confirm_changes_over: int = 50
+    max_image_kb: int = 1024
     lint: LintSettings = LintSettings()
 
 
@@ -166,10 +167,11 @@ def _deck_info(
     description = deck.text("description") or ""
     gap = deck.whole_number("new_card_gap", 10, maximum=1000)
     confirm = deck.whole_number("confirm_changes_over", 50, maximum=10**6)
+    max_image_kb = deck.whole_number("max_image_kb", 1024, maximum=100_000)
     lint = _lint_settings(deck)
     if name is None or namespace is None:
         return None
-    return DeckInfo(name, namespace, description, gap, confirm, lint)
+    return DeckInfo(name, namespace, description, gap, confirm, max_image_kb, lint)
 
 
 def _lint_settings(deck: Reader) -> LintSettings:

@@ -10,23 +10,28 @@ from pathlib import PurePosixPath
 from .card_format import (
     COMMON,
     FILE,
+    IMAGE,
     ITEM,
     KIND_FIELDS,
     KINDS,
     LINT_IGNORE,
     LINT_RULES,
+    OCCLUSION_MODES,
     ROW,
+    SHAPE,
+    SHAPES,
     STATUSES,
     YIELDS,
     Section,
     Status,
     Yield,
 )
-from .cloze import ClozeError, parse_cloze
+from .cloze import MAX_NUMBER, ClozeError, parse_cloze
 from .definitions import Definitions, RecordType, Source
 from .errors import Location, Problems
 from .fields import Reader, suggest, tag_problem
 from .load import LoadedFile
+from .media import MediaLibrary, Picture
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,28 @@ class Record:
     attributes: tuple[tuple[str, str], ...]  # in the type's attribute order
 
 
-Body = QA | Cloze | ListBody | TableBody | Record
+@dataclass(frozen=True)
+class Shape:
+    """One mask of an occlusion, in shares of the image's width and height."""
+
+    card: int  # its card: shapes with one number are asked together
+    label: str
+    kind: str  # rect, ellipse or polygon
+    left: float
+    top: float
+    width: float
+    height: float
+    points: tuple[tuple[float, float], ...] = ()  # a polygon's corners
+
+
+@dataclass(frozen=True)
+class Occlusion:
+    question: str
+    hide_all: bool  # every mask stays on while one is asked (else only the asked one)
+    shapes: tuple[Shape, ...]
+
+
+Body = QA | Cloze | ListBody | TableBody | Record | Occlusion
 
 
 @dataclass(frozen=True)
@@ -96,6 +122,8 @@ class Fact:
     yield_: Yield
     lint_ignore: tuple[str, ...] = ()  # lint rules silenced for this fact, with a reason
     previous_id: str | None = None  # the id its notes were released under, if it was renamed
+    image: Picture | None = None  # on the back (an occlusion's image to mask)
+    front_image: Picture | None = None  # on the front
 
     @property
     def identity(self) -> str:
@@ -103,13 +131,15 @@ class Fact:
         return self.previous_id or self.id
 
 
-def read_facts(file: LoadedFile, definitions: Definitions, problems: Problems) -> list[Fact]:
+def read_facts(
+    file: LoadedFile, definitions: Definitions, problems: Problems, media: MediaLibrary
+) -> list[Fact]:
     """The valid facts of one file; each invalid one is reported at its line. An id used twice
     in the file is reported here; across files, the pipeline compares the facts (see
     pipeline.DeckRun)."""
     reader = Reader(file.data, file.path, problems)
     reader.check_section(FILE)
-    return _file_facts(file, reader, definitions.sources, definitions.types, {})
+    return _file_facts(file, reader, definitions.sources, definitions.types, {}, media)
 
 
 def claim_id(
@@ -134,6 +164,7 @@ def _file_facts(
     sources: dict[str, Source],
     types: dict[str, RecordType],
     seen: dict[str, Location],
+    media: MediaLibrary,
 ) -> list[Fact]:
     topic = reader.text("topic")
     if topic is not None and (message := tag_problem(topic)):
@@ -151,7 +182,9 @@ def _file_facts(
         fact_reader = reader.child(raw, line, "each fact")
         if fact_reader is None:
             continue
-        fact = _fact(file, fact_reader, topic, subdeck, default_sources, sources, types, seen)
+        fact = _fact(
+            file, fact_reader, topic, subdeck, default_sources, sources, types, seen, media
+        )
         if fact is not None:
             facts.append(fact)
     return facts
@@ -190,6 +223,7 @@ def _fact(
     sources: dict[str, Source],
     types: dict[str, RecordType],
     seen: dict[str, Location],
+    media: MediaLibrary,
 ) -> Fact | None:
     problems_before = reader.problems.count
     fact_id = reader.slug("id")
@@ -245,6 +279,10 @@ def _fact(
 
     lint_ignore = _lint_ignore(reader)
     previous_id = _previous_id(reader, fact_id, seen)
+    image = _image(reader, "image", media, required=kind == "occlusion")
+    front_image = _image(reader, "front_image", media)
+    if kind == "occlusion" and "front_image" in reader.data:
+        reader.report("front_image", "an occlusion shows one image: give it as `image`")
     body = _body(kind, reader, types)
     if body is None or fact_id is None or reader.problems.count != problems_before:
         return None
@@ -264,7 +302,30 @@ def _fact(
         yield_=yield_,  # type: ignore[arg-type]
         lint_ignore=lint_ignore,
         previous_id=previous_id,
+        image=image,
+        front_image=front_image,
     )
+
+
+def _image(
+    reader: Reader, key: str, media: MediaLibrary, *, required: bool = False
+) -> Picture | None:
+    """`image: {file: media/…, alt: …}`: a checked image, or None (a problem is reported)."""
+    data = reader.mapping(key, required=required)
+    if data is None:
+        return None
+    entry = reader.child(data, data.line, f"'{key}'")
+    assert entry is not None
+    entry.check_section(IMAGE)
+    file = entry.text("file", required=True)
+    alt = entry.text("alt", required=True)
+    if file is None or alt is None:
+        return None
+    found = media.image(file)
+    if isinstance(found, str):
+        entry.report("file", found)
+        return None
+    return Picture(found, alt)
 
 
 def _previous_id(reader: Reader, fact_id: str | None, seen: dict[str, Location]) -> str | None:
@@ -314,6 +375,8 @@ def _body(kind: str, reader: Reader, types: dict[str, RecordType]) -> Body | Non
             reader.report("text", f"'text' {error}")
             return None
         return Cloze(text)
+    if kind == "occlusion":
+        return _occlusion(reader)
     if kind == "list":
         return _list_body(reader)
     if kind == "table":
@@ -343,6 +406,81 @@ def _entries(reader: Reader, key: str, section: Section, what: str) -> list[tupl
         ids[entry_id] = entry.at("id").line
         entries.append((entry_id, entry))
     return entries
+
+
+def _occlusion(reader: Reader) -> Occlusion | None:
+    """The masks of an image: each inside the image, each label once, at least one."""
+    question = reader.text("question", required=True)
+    mode = reader.choice("mode", OCCLUSION_MODES, "hide-all")
+    data = reader.items("shapes", required=True)
+    shapes: list[Shape] = []
+    labels: dict[str, int] = {}
+    for raw, line in zip(data or [], data.item_lines if data else [], strict=True):
+        entry = reader.child(raw, line, "each shape")
+        if entry is None:
+            continue
+        entry.check_section(SHAPE)
+        shape = _shape(entry)
+        if shape is None:
+            continue
+        if shape.label.casefold() in labels:
+            where = labels[shape.label.casefold()]
+            entry.report("label", f"label '{shape.label}' is already used at line {where}")
+            continue
+        labels[shape.label.casefold()] = entry.at("label").line
+        shapes.append(shape)
+    if question is None or not shapes or len(shapes) != len(data or []):
+        return None
+    return Occlusion(question, mode == "hide-all", tuple(shapes))
+
+
+def _shape(entry: Reader) -> Shape | None:
+    card = entry.whole_number("card", 0, maximum=MAX_NUMBER)
+    if card == 0 and "card" in entry.data:
+        entry.report("card", "'card' must be a whole number from 1 (c1) up")
+    if "card" not in entry.data:
+        entry.missing("card")
+    label = entry.plain("label", required=True, in_cloze=True)
+    kind = entry.choice("shape", SHAPES, "rect")
+    if kind == "polygon":
+        points = _points(entry)
+        if label is None or points is None or not card:
+            return None
+        xs, ys = [x for x, _ in points], [y for _, y in points]
+        left, top = min(xs), min(ys)
+        return Shape(card, label, kind, left, top, max(xs) - left, max(ys) - top, points)
+    box = [entry.fraction(key, required=True) for key in ("left", "top", "width", "height")]
+    if label is None or not card or None in box:
+        return None
+    left, top, width, height = (value or 0.0 for value in box)
+    if not width or not height:
+        entry.report("width" if not width else "height", "a shape must have a size")
+        return None
+    if left + width > 1.0001 or top + height > 1.0001:
+        entry.report(
+            "width" if left + width > 1.0001 else "height",
+            "the shape reaches outside the image; left + width and top + height are at most 1",
+        )
+        return None
+    return Shape(card, label, kind, left, top, width, height)
+
+
+def _points(entry: Reader) -> tuple[tuple[float, float], ...] | None:
+    text = entry.text("points", required=True)
+    if text is None:
+        return None
+    try:
+        points = tuple((float(x), float(y)) for x, y in (pair.split(",") for pair in text.split()))
+    except ValueError:
+        points = ()
+    if len(points) < 3 or not all(0 <= v <= 1 for point in points for v in point):
+        entry.report(
+            "points",
+            "'points' must be three or more 'x,y' pairs from 0 to 1, e.g. "
+            "'0.1,0.1 0.4,0.1 0.2,0.5'",
+        )
+        return None
+    return points
 
 
 def _list_body(reader: Reader) -> ListBody | None:

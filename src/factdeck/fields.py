@@ -196,6 +196,22 @@ class Reader:
         self.report(key, f"'{key}' must be a whole number from 0 to {maximum}")
         return default
 
+    def fraction(self, key: str, *, required: bool = False) -> float | None:
+        """A number from 0 to 1: a share of an image's width or height."""
+        if key not in self.data:
+            if required:
+                self.missing(key)
+            return None
+        value = self.data[key]
+        try:
+            number = float(value) if isinstance(value, str) else None
+        except ValueError:
+            number = None
+        if number is None or not 0 <= number <= 1:
+            self.report(key, f"'{key}' must be a number from 0 to 1 (a share of the image)")
+            return None
+        return number
+
     def boolean(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):

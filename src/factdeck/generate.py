@@ -6,6 +6,7 @@ deck namespace and the fact id it is the note's identity, so it never depends on
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html import escape
@@ -14,10 +15,11 @@ from typing import Literal
 from .card_format import PLACEHOLDER
 from .cloze import ClozeError, card_ords, parse_cloze
 from .errors import Problems
-from .facts import QA, Cloze, Fact, ListBody, Record, TableBody
+from .facts import QA, Cloze, Fact, ListBody, Occlusion, Record, Shape, TableBody
 from .markup import is_blank, to_html, visible_text
+from .media import Picture
 
-Model = Literal["qa", "cloze"]
+Model = Literal["qa", "cloze", "io"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ def generate_notes(facts: Iterable[Fact], problems: Problems) -> list[Note]:
         tags = note_tags(fact)
         source = source_html(fact)
         fields: tuple[str, ...]
+        if isinstance(fact.body, Occlusion):
+            notes.append(_occlusion_note(fact, fact.body, tags, source))
+            continue
         for draft in _fact_notes(fact):
             if is_blank(visible_text(draft.front)):
                 problems.add(
@@ -119,13 +124,62 @@ class _Draft:
 
 def _extra(fact: Fact, detail: str | None = None) -> str:
     """The back's secondary text: an item's detail (never on the front: it tends to define the
-    answer), then the fact's extra."""
+    answer), the fact's image, then its extra."""
     parts = []
     if detail:
         parts.append(f'<div class="fd-detail">{to_html(detail)}</div>')
+    if fact.image:
+        parts.append(_figure(fact.image))
     if fact.extra:
         parts.append(to_html(fact.extra))
     return "".join(parts)
+
+
+def _figure(picture: Picture) -> str:
+    return f'<div class="fd-figure">{picture.html()}</div>'
+
+
+def _with_front_image(fact: Fact, front: str) -> str:
+    return _figure(fact.front_image) + front if fact.front_image else front
+
+
+def _occlusion_note(fact: Fact, body: Occlusion, tags: tuple[str, ...], source: str) -> Note:
+    """One note of Anki's own Image Occlusion type: a card per card number, each asking what
+    its masks hide (see notetypes.py for how Anki recognises the type)."""
+    assert fact.image is not None  # an occlusion's image is required
+    occlusions = "".join(f"{_occlusion(shape, body.hide_all)}<br>" for shape in body.shapes)
+    back = _extra(dataclasses.replace(fact, image=None))
+    folded = f'<details class="fd-fold fd-sources"><summary>Sources</summary>{source}</details>'
+    labels = "<br>".join(f"c{s.card}: {escape(s.label)}" for s in body.shapes)
+    fields = (occlusions, fact.image.html(), to_html(body.question), back + folded, labels)
+    ords = tuple(sorted({shape.card - 1 for shape in body.shapes}))
+    return Note(fact, "occlusion", "io", fields, tags, ords)
+
+
+def _occlusion(shape: Shape, hide_all: bool) -> str:
+    """Anki's occlusion syntax (rslib/src/image_occlusion/imageocclusion.rs): the shape and
+    its place in shares of the image's size; `oi=1` keeps it masked on the other cards."""
+    if shape.kind == "polygon":
+        points = " ".join(f"{_share(x)},{_share(y)}" for x, y in shape.points)
+        place = f"left={_share(shape.left)}:top={_share(shape.top)}:points={points}"
+    elif shape.kind == "ellipse":  # Anki's ellipse: its box's corner and its two radii
+        place = (
+            f"left={_share(shape.left)}:top={_share(shape.top)}:"
+            f"rx={_share(shape.width / 2)}:ry={_share(shape.height / 2)}"
+        )
+    else:
+        place = (
+            f"left={_share(shape.left)}:top={_share(shape.top)}:"
+            f"width={_share(shape.width)}:height={_share(shape.height)}"
+        )
+    hidden = ":oi=1" if hide_all else ""
+    return f"{{{{c{shape.card}::image-occlusion:{shape.kind}:{place}{hidden}}}}}"
+
+
+def _share(value: float) -> str:
+    """As Anki's own editor writes it: four decimals, no needless zeros ('.05', '1')."""
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return text.removeprefix("0") if text.startswith("0.") else text
 
 
 def _deletion(answer: str, hint: str | None, number: int = 1) -> str:
@@ -146,9 +200,10 @@ def _fact_notes(fact: Fact) -> Iterator[_Draft]:
     body = fact.body
     if isinstance(body, QA):
         reverse = "y" if body.reverse else ""
-        yield _Draft("qa", to_html(body.question), to_html(body.answer), _extra(fact), "", reverse)
+        question = _with_front_image(fact, to_html(body.question))
+        yield _Draft("qa", question, to_html(body.answer), _extra(fact), "", reverse)
     elif isinstance(body, Cloze):
-        yield _Draft("cloze", to_html(body.text), None, _extra(fact))
+        yield _Draft("cloze", _with_front_image(fact, to_html(body.text)), None, _extra(fact))
     elif isinstance(body, ListBody):
         for index, item in enumerate(body.items):
             items = "".join(
@@ -159,6 +214,7 @@ def _fact_notes(fact: Fact) -> Iterator[_Draft]:
                 f'<div class="fd-reference"><b>{to_html(body.title)}</b><ul>{items}</ul></div>'
             )
             text = f"{to_html(body.title)}: {_deletion(item.text, item.hint)}"
+            text = _with_front_image(fact, text)
             yield _Draft(f"item:{item.id}", text, None, _extra(fact, item.detail), context)
     elif isinstance(body, TableBody):
         pairs = [(row.key, row.value) for row in body.rows]
@@ -167,9 +223,10 @@ def _fact_notes(fact: Fact) -> Iterator[_Draft]:
             # value. Cards of one note are siblings, which Anki keeps apart.
             key = _deletion(row.key, body.key_label, 2) if body.reverse else to_html(row.key)
             text = f"{to_html(body.title)} – {key}: {_deletion(row.value, row.hint)}"
+            text = _with_front_image(fact, text)
             context = _table_html(body.title, pairs, index)
             yield _Draft(f"row:{row.id}", text, None, _extra(fact), context)
-    else:
+    elif isinstance(body, Record):
         yield from _record_notes(fact, body)
 
 
@@ -188,8 +245,10 @@ def _record_notes(fact: Fact, record: Record) -> Iterator[_Draft]:
             continue
         variant = f"card:{card.id}"
         if card.cloze is not None:
-            yield _Draft(variant, to_html(fill(card.cloze)), None, _extra(fact), context)
+            text = _with_front_image(fact, to_html(fill(card.cloze)))
+            yield _Draft(variant, text, None, _extra(fact), context)
         else:
             assert card.question is not None and card.answer is not None
-            question, answer = to_html(fill(card.question)), to_html(fill(card.answer))
+            question = _with_front_image(fact, to_html(fill(card.question)))
+            answer = to_html(fill(card.answer))
             yield _Draft(variant, question, answer, _extra(fact), context)

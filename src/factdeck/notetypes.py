@@ -20,19 +20,31 @@ from .generate import Model
 from .lock import Lock
 from .records import content_hash
 
-MODELS: tuple[Model, ...] = ("qa", "cloze")
+MODELS: tuple[Model, ...] = ("qa", "cloze", "io")
 SHARED_IDS: dict[Model, int] = {"qa": 1_579_310_221, "cloze": 1_579_310_222}
-NOTETYPE_NAMES: dict[Model, str] = {"qa": "factdeck Q&A", "cloze": "factdeck Cloze"}
+NOTETYPE_NAMES: dict[Model, str] = {
+    "qa": "factdeck Q&A",
+    "cloze": "factdeck Cloze",
+    "io": "factdeck Image Occlusion",
+}
 FIELD_NAMES: dict[Model, tuple[str, ...]] = {
     # "Add Reverse": Anki's own convention for an optional reversed card; any text makes it.
     "qa": ("Front", "Back", "Extra", "Context", "Source", "Add Reverse"),
     "cloze": ("Text", "Extra", "Context", "Source"),
+    # Anki's Image Occlusion fields, in its order; Anki finds each by its tag (0…4).
+    "io": ("Occlusion", "Image", "Header", "Back Extra", "Comments"),
 }
 _FIELD_IDS: dict[Model, tuple[int, ...]] = {
     "qa": (4_117_530_001, 4_117_530_002, 4_117_530_003, 4_117_530_005, 4_117_530_004,
            4_117_530_006),
     "cloze": (4_117_530_101, 4_117_530_102, 4_117_530_104, 4_117_530_103),
+    "io": (4_117_530_401, 4_117_530_402, 4_117_530_403, 4_117_530_404, 4_117_530_405),
 }  # fmt: skip
+# What makes Anki treat a note type as Image Occlusion (its mask editor, its reviewer): the
+# stock kind it was made from, ORIGINAL_STOCK_KIND_IMAGE_OCCLUSION in Anki's
+# proto/anki/notetypes.proto (StockNotetype.OriginalStockKind), read from the note type's
+# "originalStockKind" (rslib/src/notetype/schema11.rs).
+IMAGE_OCCLUSION_KIND = 6
 
 # The back, below the answer: Extra always shown but quieter; the whole list or table and the
 # sources (with the fact id) folded into <details>, which opens with one tap and needs no
@@ -71,6 +83,30 @@ TEMPLATES: dict[Model, list[dict[str, Any]]] = {
     ],
 }
 
+# Anki's reviewer draws the masks: it reads the occlusions that {{cloze:Occlusion}} renders
+# (hidden) and paints them on the canvas inside #image-occlusion-container, over the image.
+_IO_FRONT = (
+    '{{#Header}}<div class="fd-front">{{Header}}</div>{{/Header}}\n'
+    '<div class="fd-io-data">{{cloze:Occlusion}}</div>\n'
+    '<div id="image-occlusion-container">{{Image}}<canvas id="image-occlusion-canvas"></canvas>'
+    "</div>\n"
+    '<div id="fd-io-error"></div>\n'
+    "<script>\ntry { anki.imageOcclusion.setup(); } catch (error) {\n"
+    '  document.getElementById("fd-io-error").textContent =\n'
+    '    "The masks need Anki 23.10 or newer (AnkiDroid 2.17, AnkiMobile 23.10).";\n}\n'
+    "</script>"
+)
+TEMPLATES["io"] = [
+    {
+        "name": "Image Occlusion",
+        "id": 4_117_530_501,
+        "qfmt": _IO_FRONT,
+        "afmt": _IO_FRONT
+        + '\n<hr id="answer">\n<button id="toggle">Show or hide the masks</button>\n'
+        '{{#Back Extra}}<div class="fd-extra">{{Back Extra}}</div>{{/Back Extra}}',
+    }
+]
+
 CSS = """\
 .card {
   --fd-text: #1f2328; --fd-muted: #59636e; --fd-accent: #0b61c7; --fd-line: #d1d9e0;
@@ -106,6 +142,16 @@ hr#answer { border: 0; border-top: 1px solid var(--fd-line); margin: 0.8em 0; }
 .fd-cite a { color: var(--fd-accent); }
 .fd-corrects { font-weight: 600; }
 .fd-id { font-family: ui-monospace, Menlo, Consolas, monospace; margin-top: 0.4em; }
+.fd-figure img { max-width: 100%; height: auto; }
+.fd-figure { margin: 0.5em 0; }
+/* Image occlusion: the masks Anki's reviewer paints (its CSS variables), and the data it reads. */
+.fd-io-data { display: none; }
+#image-occlusion-canvas {
+  --inactive-shape-color: #f3e3a0; --active-shape-color: #f08c7d;
+  --inactive-shape-border: 1px #1f2328; --active-shape-border: 1px #1f2328;
+  --highlight-shape-color: #f08c7d00; --highlight-shape-border: 2px #f08c7d;
+}
+#fd-io-error { color: #b42318; }
 """
 
 
@@ -119,14 +165,16 @@ class NoteTypes:
     @classmethod
     def of_deck(cls, namespace: str, previous: Lock) -> NoteTypes:
         if previous.notetype_ids is not None:
-            ids = {model: previous.notetype_ids[model] for model in MODELS}
+            known = previous.notetype_ids
         elif previous.notetypes:  # released before the lock kept the ids: the shared ones
-            ids = dict(SHARED_IDS)
+            known = {str(model): notetype_id for model, notetype_id in SHARED_IDS.items()}
         else:
-            ids = {model: _own_id(namespace, model) for model in MODELS}
+            known = {}
+        # A note type added to factdeck later (image occlusion) gets the deck's own id.
+        ids = {model: known.get(model) or _own_id(namespace, model) for model in MODELS}
         names = {
             model: NOTETYPE_NAMES[model]
-            if ids[model] == SHARED_IDS[model]
+            if ids[model] == SHARED_IDS.get(model)
             else f"{NOTETYPE_NAMES[model]} ({namespace})"
             for model in MODELS
         }
@@ -153,10 +201,13 @@ def _own_id(namespace: str, model: Model) -> int:
 
 def notetype_json(model: Model, mod: int, notetype_id: int, name: str) -> dict[str, Any]:
     """The note type as Anki stores it; `mod` decides whether Anki takes a changed template."""
-    fields = [
+    fields: list[dict[str, Any]] = [
         {"name": field_name, "id": field_id}
         for field_name, field_id in zip(FIELD_NAMES[model], _FIELD_IDS[model], strict=True)
     ]
+    if model == "io":  # Anki finds each field by its tag, and keeps all but Comments
+        for tag, field in enumerate(fields):
+            field.update(tag=tag, preventDeletion=field["name"] != "Comments")
     templates = [dict(template) for template in TEMPLATES[model]]
     import genanki  # only a build needs it: --help and check stay quick
 
@@ -166,7 +217,9 @@ def notetype_json(model: Model, mod: int, notetype_id: int, name: str) -> dict[s
         fields=fields,
         templates=templates,
         css=CSS,
-        model_type=genanki.Model.CLOZE if model == "cloze" else genanki.Model.FRONT_BACK,
+        model_type=genanki.Model.FRONT_BACK if model == "qa" else genanki.Model.CLOZE,
     )
     data: dict[str, Any] = genanki_model.to_json(mod, None)
+    if model == "io":
+        data["originalStockKind"] = IMAGE_OCCLUSION_KIND
     return data

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +49,7 @@ from .lock import (
     write_lock,
 )
 from .markup import to_html
+from .media import MediaLibrary
 from .notetypes import FIELD_NAMES, NoteTypes
 from .order import NewCardOrder, Released
 from .recipes import load_recipes
@@ -104,6 +105,7 @@ class CompiledDeck:
     notetypes: NoteTypes  # the deck's note types: their ids and names in Anki
     deck_name: str  # the selection's deck name in Anki (the deck's, or the subset's)
     subset: Subset = field(default_factory=Subset)  # the selection
+    media: Mapping[str, Path] = field(default_factory=dict)  # the images, by package name
     tombstones: tuple[DeckNote, ...] = ()  # retired notes, shipped with the full deck only
     changes: Changes = field(
         default_factory=Changes
@@ -189,6 +191,7 @@ def compile_deck(
         notetypes=run.notetypes,
         deck_name=selection.deck_name or definitions.info.name,
         subset=selection,
+        media=run.media.files,
         tombstones=tuple(DeckNote("", fact, note) for fact, note, _ in run.tombstones),
         changes=run.changes(lock),
     )
@@ -379,9 +382,12 @@ class DeckRun:
         _refuse_namespace_change(self.lock_path, self.previous, self.info.namespace)
         self.notetypes = NoteTypes.of_deck(self.info.namespace, self.previous)
         self.now = build_time()
+        self.media = MediaLibrary(cards_dir, self.info.max_image_kb)
         self._allocate_id = IdAllocator(self.previous, self.now)
         self.cache = (
-            BuildCache(cards_dir / CACHE_DIR, self.definitions, writable=write_cache)
+            BuildCache(
+                cards_dir / CACHE_DIR, self.definitions, self.media.digest, writable=write_cache
+            )
             if cache
             else None
         )
@@ -576,7 +582,7 @@ class DeckRun:
             self.problems.extend(loaded)
             return None
         before = self.problems.count
-        facts = read_facts(loaded, self.definitions, self.problems)
+        facts = read_facts(loaded, self.definitions, self.problems, self.media)
         notes = generate_notes(facts, self.problems)
         if self.problems.count != before:
             return None
@@ -639,6 +645,7 @@ def _open_package(run: DeckRun, subset: Subset, output: Path, subdecks: bool) ->
         PackageDeck(subset.deck_name or info.name, to_html(description)),
         run.notetypes,
         subdecks=subdecks,
+        media=run.media.files,
     )
 
 

@@ -20,6 +20,7 @@ from .cloze import Deletion, substitute
 from .errors import FactdeckError, Location, Problem
 from .lint import Finding, lint
 from .markup import visible_text
+from .media import IMAGE_NAME
 from .notetypes import CSS, FIELD_NAMES, TEMPLATES
 from .pipeline import DeckNote, compile_deck
 from .selection import Subset
@@ -64,6 +65,49 @@ def _cloze(deletion: Deletion, asked: int, *, answer: bool) -> str:
     return f'<span class="cloze" data-cloze="{attribute}" data-ordinal="{asked}">[{shown}]</span>'
 
 
+_OCCLUSION = re.compile(r"\{\{c(\d+)::image-occlusion:(rect|ellipse|polygon):([^}]*)\}\}")
+
+
+def render_occlusion(fields: dict[str, str], ord_: int) -> tuple[str, str]:
+    """The front and back of an image-occlusion card. Anki's reviewer paints the masks with a
+    script from its own code; here they are an SVG laid over the image, in the same places
+    and colours: the asked masks red, the others (with `oi=1`: hide all) yellow; on the back
+    the asked region is outlined and shown."""
+    asked = ord_ + 1
+
+    def overlay(answer: bool) -> str:
+        shapes = []
+        for number, kind, props in _OCCLUSION.findall(fields["Occlusion"]):
+            values = dict(p.split("=", 1) for p in props.split(":") if "=" in p)
+            active = int(number) == asked
+            if not active and values.get("oi") != "1":
+                continue
+            style = (
+                "fd-io-shown" if active and answer else "fd-io-asked" if active else "fd-io-other"
+            )
+            left, top = float(values["left"]), float(values["top"])
+            if kind == "rect":
+                width, height = values["width"], values["height"]
+                shape = f'<rect x="{left}" y="{top}" width="{width}" height="{height}"'
+            elif kind == "ellipse":
+                rx, ry = float(values["rx"]), float(values["ry"])
+                shape = f'<ellipse cx="{left + rx}" cy="{top + ry}" rx="{rx}" ry="{ry}"'
+            else:
+                shape = f'<polygon points="{html.escape(values["points"])}"'
+            shapes.append(f'{shape} class="{style}" vector-effect="non-scaling-stroke"/>')
+        return (
+            f'<div class="fd-io">{fields["Image"]}<svg class="fd-io-masks" viewBox="0 0 1 1" '
+            f'preserveAspectRatio="none" aria-hidden="true">{"".join(shapes)}</svg></div>'
+        )
+
+    header = f'<div class="fd-front">{fields["Header"]}</div>' if fields["Header"] else ""
+    front = header + overlay(answer=False)
+    extra = fields["Back Extra"]
+    back = header + overlay(answer=True) + '\n<hr id="answer">\n'
+    back += f'<div class="fd-extra">{extra}</div>' if extra else ""
+    return front, back
+
+
 def preview(
     cards_dir: Path, *, output: Path, subset: Subset | None = None, recipes: Sequence[Path] = ()
 ) -> int:
@@ -84,7 +128,14 @@ def preview(
         count=len(entries),
         cards="\n".join(entries),
     )
+    images = {
+        name
+        for entry in deck.notes(selected=True)
+        for name in IMAGE_NAME.findall("\x1f".join(entry.note.fields))
+    }
     try:
+        for name in sorted(images):  # beside the page, as in a student's media folder
+            write_bytes_atomically(output / name, deck.media[name].read_bytes())
         write_bytes_atomically(output / "index.html", page.encode("utf-8"))
     except OSError as error:
         message = f"cannot write the preview ({error.strerror}); check the folder"
@@ -106,8 +157,11 @@ def _entries(entry: DeckNote, cards_dir: Path, findings: list[Finding]) -> list[
             for f in findings
             if f.card == label
         )
-        template = templates[0] if note.model == "cloze" else templates[ord_]
-        front, back = render_card(fields, template, ord_)
+        if note.model == "io":
+            front, back = render_occlusion(fields, ord_)
+        else:
+            template = templates[0] if note.model == "cloze" else templates[ord_]
+            front, back = render_card(fields, template, ord_)
         words = [fact.id, file, " ".join(note.tags), visible_text(front), visible_text(back)]
         search = html.escape(" ".join(words).lower())
         link = html.escape(path.resolve().as_uri())
@@ -144,6 +198,12 @@ h2 {{ font-size: 1.1em; margin: 1.4em 0 0.4em; }}
 .fd-sides {{ display: flex; gap: 1em; flex-wrap: wrap; }}
 .fd-side {{ flex: 1 1 20em; margin: 0; border-left: 3px solid #d1d9e0; }}
 .fd-hidden {{ display: none; }}
+.fd-io {{ position: relative; display: inline-block; max-width: 100%; }}
+.fd-io img {{ display: block; max-width: 100%; height: auto; }}
+.fd-io-masks {{ position: absolute; inset: 0; width: 100%; height: 100%; }}
+.fd-io-asked {{ fill: #f08c7d; stroke: #1f2328; stroke-width: 1; }}
+.fd-io-other {{ fill: #f3e3a0; stroke: #1f2328; stroke-width: 1; }}
+.fd-io-shown {{ fill: none; stroke: #f08c7d; stroke-width: 3; }}
 </style></head>
 <body class="fd-preview">
 <header>

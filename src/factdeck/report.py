@@ -37,6 +37,9 @@ def plain_cards(note: NoteRow) -> Iterator[PlainCard]:
     """The note's cards as plain text: a cloze card asks its own deletions and shows the
     others; a reversed Q&A card asks the answer."""
     field = dict(zip(FIELD_NAMES[note.model], note.fields, strict=True))
+    if note.model == "io":
+        yield from _occlusion_cards(note, field)
+        return
     extra = _plain(field["Extra"])
     sources = _plain(field["Source"].replace('<div class="fd-id">', " · <div>"))
     for index, ord_ in enumerate(note.ords):
@@ -51,6 +54,22 @@ def plain_cards(note: NoteRow) -> Iterator[PlainCard]:
             hidden = [d.answer for d in parse_cloze(field["Text"]) if d.number == number]
             shown = _plain(asked), "; ".join(_plain(answer) for answer in hidden)
         yield PlainCard(f"{note.variant} {index + 1}", *shown, extra, sources)
+
+
+def _occlusion_cards(note: NoteRow, field: dict[str, str]) -> Iterator[PlainCard]:
+    """An image-occlusion card asks what its masks hide: the labels of its card number (kept
+    in the note's Comments, one per line)."""
+    labels: dict[int, list[str]] = {}
+    for line in field["Comments"].split("<br>"):
+        number, _, label = line.partition(": ")
+        labels.setdefault(int(number.removeprefix("c")), []).append(_plain(label))
+    back, _, sources = field["Back Extra"].partition('<details class="fd-fold fd-sources">')
+    question = f"{_plain(field['Header'])} [masked on the image]"
+    for index, ord_ in enumerate(note.ords):
+        answer = "; ".join(labels[ord_ + 1])
+        yield PlainCard(
+            f"{note.variant} {index + 1}", question, answer, _plain(back), _plain(sources)
+        )
 
 
 def _as_asked(deletion: Deletion, asked: int) -> str:

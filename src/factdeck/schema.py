@@ -17,6 +17,7 @@ from .card_format import (
     DECK,
     FILE,
     FILTERS,
+    IMAGE,
     ITEM,
     KIND_FIELDS,
     KINDS,
@@ -30,6 +31,7 @@ from .card_format import (
     RETIRED,
     RETIRED_KEY,
     ROW,
+    SHAPE,
     SLUG,
     SOURCE,
     TAG,
@@ -54,6 +56,7 @@ _SHAPES: dict[str, Schema] = {
     "url": {"type": "string", "pattern": URL.pattern},
     "boolean": {"type": "boolean"},
     "number": {"type": "integer", "minimum": 0},
+    "fraction": {"type": "number", "minimum": 0, "maximum": 1},
 }
 
 
@@ -85,6 +88,8 @@ def _fact(kind: str) -> Schema:
     fields = KIND_FIELDS[kind]
     nested = {"items": _list_of(_object(ITEM)), "rows": _list_of(_object(ROW))}
     nested["lint"] = _object(LINT_IGNORE)
+    nested["image"] = nested["front_image"] = _object(IMAGE)
+    nested["shapes"] = _list_of(_object(SHAPE))
     nested["attributes"] = {"type": "object", "additionalProperties": TEXT}
     then = _object(fields, nested, *COMMON.keys, *fields.keys)
     then["properties"]["kind"] = {"const": kind}
