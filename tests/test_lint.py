@@ -209,6 +209,24 @@ CORPUS: list[tuple[dict[str, object], str | None]] = [
         },
         None,
     ),
+    (  # a screen reader reads the front image's alt text out: it must not hold the answer
+        {
+            "kind": "qa",
+            "question": "In this lateral view, which structure forms the roof of the foramen?",
+            "answer": "the pedicle above",
+            "front_image": {"file": "media/figure.svg", "alt": "The pedicle above, as the roof"},
+        },
+        "answer-on-front",
+    ),
+    (
+        {
+            "kind": "qa",
+            "question": "In this lateral view, which structure forms the floor of the foramen?",
+            "answer": "the pedicle below",
+            "front_image": {"file": "media/figure.svg", "alt": "A lumbar motion segment"},
+        },
+        None,
+    ),
 ]
 
 
@@ -217,6 +235,10 @@ def corpus_deck(tmp_path: Path) -> Path:
     cards = tmp_path / "cards"
     cards.mkdir()
     (cards / "deck.yaml").write_text((MINI / "deck.yaml").read_text())
+    write(
+        cards / "media" / "figure.svg",
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><rect width="40" height="30"/></svg>',
+    )
     facts = [{"id": f"f{i}", **fact} for i, (fact, _) in enumerate(CORPUS)]
     document = {"topic": "foramen::x", "source": "article", "facts": facts}
     (cards / "10-corpus.yaml").write_text(yaml.safe_dump(document, sort_keys=False, width=200))

@@ -94,6 +94,9 @@ def _initials(text: str) -> str:
     return "".join(w[0] for w in _WORD.findall(text.lower()) if w not in _STOP)
 
 
+_ALT = re.compile(r" ?\[image: [^\]]*\] ?")  # an image in plain text (report._plain)
+
+
 def _cue(card: Card) -> str:
     """The front without the asked blank: the cue the student has."""
     return card.plain.question.replace("[...]", " ").replace("[", " ").replace("]", " ")
@@ -153,7 +156,9 @@ def _listed_answer(card: Card, settings: LintSettings) -> str | None:
 
 
 def _long_back(card: Card, settings: LintSettings) -> str | None:
-    back = len(card.plain.question) + len(card.plain.answer) + len(card.plain.extra)
+    # What a student reads: an image is seen, not its alt text.
+    shown = [_ALT.sub("", text) for text in (card.plain.question, card.plain.extra)]
+    back = sum(map(len, shown)) + len(card.plain.answer)
     if back > settings.max_back_chars:
         return (
             f"the back shows {back} characters (over {settings.max_back_chars}); shorten the "

@@ -15,6 +15,7 @@ from .pipeline import DeckNote
 from .records import NoteRow
 
 _BREAK = re.compile(r"<(?:br|div)\b[^>]*>")
+_IMAGE = re.compile(r'<img [^>]*alt="([^"]*)"[^>]*>')
 
 
 def front_text(note: NoteRow) -> str:
@@ -64,7 +65,7 @@ def _occlusion_cards(note: NoteRow, field: dict[str, str]) -> Iterator[PlainCard
         number, _, label = line.partition(": ")
         labels.setdefault(int(number.removeprefix("c")), []).append(_plain(label))
     back, _, sources = field["Back Extra"].partition('<details class="fd-fold fd-sources">')
-    question = f"{_plain(field['Header'])} [masked on the image]"
+    question = f"{_plain(field['Header'])} {_plain(field['Image'])}"
     for index, ord_ in enumerate(note.ords):
         answer = "; ".join(labels[ord_ + 1])
         yield PlainCard(
@@ -78,7 +79,9 @@ def _as_asked(deletion: Deletion, asked: int) -> str:
 
 
 def _plain(html_text: str) -> str:
-    """What a student reads of an HTML field, on one line, blocks apart."""
+    """What a student reads of an HTML field, on one line, blocks apart; an image as its alt
+    text, which a screen reader reads out (so it must not give the answer away either)."""
+    html_text = _IMAGE.sub(lambda m: f" [image: {m.group(1)}] ", html_text)
     for tag in ("<br>", "</div>", "</li>", "</tr>"):
         html_text = html_text.replace(tag, tag + " ")
     return " ".join(visible_text(html_text).split())
