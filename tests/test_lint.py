@@ -209,6 +209,28 @@ CORPUS: list[tuple[dict[str, object], str | None]] = [
         },
         None,
     ),
+    (  # a correction may name "the source article" on its back, never its key
+        {
+            "kind": "qa",
+            "question": "Which structures form the roof and floor of the foramen?",
+            "answer": "the pedicles",
+            "status": "corrected",
+            "source": ["article", "reference"],
+            "extra": "Corrects article-000, which gave the foramen an origin and insertion.",
+        },
+        "internal-reference",
+    ),
+    (
+        {
+            "kind": "qa",
+            "question": "Which structures bound the foramen above and below it?",
+            "answer": "the pedicles",
+            "status": "corrected",
+            "source": ["article", "reference"],
+            "extra": "The source article gave the foramen an origin and an insertion instead.",
+        },
+        None,
+    ),
     (  # a screen reader reads the front image's alt text out: it must not hold the answer
         {
             "kind": "qa",

@@ -71,7 +71,8 @@ _ENUMERATION = re.compile(
     r"\bwhat are (?:all|the)\b|\ball (?:of )?the (?:causes|symptoms|signs|types)\b",
     re.IGNORECASE,
 )
-_INTERNAL = re.compile(r"\barticle[- ]?\d{3}\b|\bthe (?:source )?article\b", re.IGNORECASE)
+_NUMBERED = re.compile(r"\barticle[- ]?\d{3}\b", re.IGNORECASE)
+_INTERNAL = re.compile(rf"{_NUMBERED.pattern}|\bthe (?:source )?article\b", re.IGNORECASE)
 _LISTED = re.compile(r",[^,]+(?:,|\band\b|\bor\b)")  # "a, b and c", "a, b, c"
 
 
@@ -169,6 +170,12 @@ def _long_back(card: Card, settings: LintSettings) -> str | None:
 
 def _internal_reference(card: Card, settings: LintSettings) -> str | None:
     text = " ".join((card.plain.question, card.plain.answer, card.plain.extra))
+    if card.note.fact.status != "ok":
+        # A correction may say what "the source article" got wrong, on the back: the Sources
+        # fold marks that article "Corrects:". A source key is never student-facing.
+        text = " ".join((card.plain.question, card.plain.answer))
+        if numbered := _NUMBERED.search(card.plain.extra):
+            return f"'{numbered.group(0)}' names a source key; say \"the source article\""
     if match := _INTERNAL.search(text):
         return (
             f"'{match.group(0)}' names a source the student never sees; say what is true, "
