@@ -341,3 +341,18 @@ def test_the_preview_shows_images_and_masks(browser: Any, run, image_cards: Path
     assert front.locator(".fd-io-other").count() == 2  # the other masks stay on
     front.screenshot(path="occlusion-front.png")  # (in the test's folder, to look at)
     assert not errors
+
+
+def test_hide_one_masks_only_the_asked_shape(run, image_cards: Path) -> None:
+    """`mode: hide-one`: no shape keeps its mask on the other cards (no `oi=1`), as Anki's own
+    editor writes "hide one, guess one"."""
+    from factdeck import compile_deck
+
+    facts = image_cards / "20-images.yaml"
+    facts.write_text(
+        facts.read_text().replace("    shapes:\n", "    mode: hide-one\n    shapes:\n")
+    )
+    deck = compile_deck(image_cards)
+    (occlusion,) = [n.note for n in deck.notes() if n.note.model == "io"]
+    assert occlusion.fields[0].count("image-occlusion:") == 3 and "oi=1" not in occlusion.fields[0]
+    assert occlusion.ords == (0, 1)  # two cards: the second groups the ellipse and the polygon
