@@ -17,7 +17,7 @@ import pytest
 from conftest import CARDS, ROOT
 from factdeck import CompiledDeck, DeckNote, compile_deck
 from factdeck.markup import visible_text
-from factdeck.notetypes import FIELD_NAMES
+from factdeck.notetypes import EXTRA_FIELD, FIELD_NAMES
 from factdeck.report import front_text
 
 COPY_WORDS = 10  # a run of this many words shared with a source article is a copied sentence
@@ -99,7 +99,8 @@ def test_corrections_carry_a_reason_and_a_reference() -> None:
     """dubious and corrected facts explain themselves in extra and cite a reference."""
     for _, fact, note in notes():
         if fact.status != "ok":
-            assert visible_text(note.fields[FIELD_NAMES[note.model].index("Extra")]), note.key
+            extra = FIELD_NAMES[note.model].index(EXTRA_FIELD[note.model])
+            assert visible_text(note.fields[extra]), note.key
             assert any(deck().sources[key].kind == "reference" for key in fact.sources), fact.id
 
 

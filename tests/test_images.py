@@ -356,3 +356,19 @@ def test_hide_one_masks_only_the_asked_shape(run, image_cards: Path) -> None:
     (occlusion,) = [n.note for n in deck.notes() if n.note.model == "io"]
     assert occlusion.fields[0].count("image-occlusion:") == 3 and "oi=1" not in occlusion.fields[0]
     assert occlusion.ords == (0, 1)  # two cards: the second groups the ellipse and the polygon
+
+
+def test_a_retired_occlusion_ships_as_a_tombstone(run, image_cards: Path) -> None:
+    """Retiring an occlusion fact after a release: its note keeps shipping, tagged, with the
+    reason in its Back Extra (the field Anki's occlusion type shows under the image)."""
+    from factdeck import compile_deck
+
+    ok(run("release", "1.0.0", "--cards", "cards"))
+    facts = image_cards / "20-images.yaml"
+    text = facts.read_text()
+    facts.write_text(text[: text.index("  - id: labels")])
+    write(image_cards / "retired.yaml", "retired:\n  labels: {reason: Replaced by a new figure}\n")
+    ok(run("build", "--cards", "cards", "-o", "v2.apkg"))
+    (tombstone,) = compile_deck(image_cards).tombstones
+    assert tombstone.note.model == "io" and "meta::retired" in tombstone.note.tags
+    assert "Replaced by a new figure" in tombstone.note.fields[3]  # Back Extra

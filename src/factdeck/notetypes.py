@@ -34,6 +34,8 @@ FIELD_NAMES: dict[Model, tuple[str, ...]] = {
     # Anki's Image Occlusion fields, in its order; Anki finds each by its tag (0…4).
     "io": ("Occlusion", "Image", "Header", "Back Extra", "Comments"),
 }
+# The field shown under the answer on the back (a retired note's notice goes there).
+EXTRA_FIELD: dict[Model, str] = {"qa": "Extra", "cloze": "Extra", "io": "Back Extra"}
 _FIELD_IDS: dict[Model, tuple[int, ...]] = {
     "qa": (4_117_530_001, 4_117_530_002, 4_117_530_003, 4_117_530_005, 4_117_530_004,
            4_117_530_006),

@@ -50,7 +50,7 @@ from .lock import (
 )
 from .markup import to_html
 from .media import MediaLibrary
-from .notetypes import FIELD_NAMES, NoteTypes
+from .notetypes import EXTRA_FIELD, FIELD_NAMES, NoteTypes
 from .order import NewCardOrder, Released
 from .recipes import load_recipes
 from .records import FactRow, FileRecords, NoteRow, pack
@@ -504,7 +504,7 @@ class DeckRun:
                 )
                 self.problems.add(Location(self.book.path, self.book.lines.get(key, 0)), message)
                 continue
-            extra = FIELD_NAMES[content.model].index("Extra")
+            extra = FIELD_NAMES[content.model].index(EXTRA_FIELD[content.model])
             fields = tombstone(content, found.reason, found.replaced_by, extra)
             if fields is not None:
                 content = content._replace(fields=fields, tags=tombstone_tags(content.tags))

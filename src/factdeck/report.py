@@ -65,6 +65,7 @@ def _occlusion_cards(note: NoteRow, field: dict[str, str]) -> Iterator[PlainCard
         number, _, label = line.partition(": ")
         labels.setdefault(int(number.removeprefix("c")), []).append(_plain(label))
     back, _, sources = field["Back Extra"].partition('<details class="fd-fold fd-sources">')
+    sources = sources.replace("<summary>Sources</summary>", "")
     question = f"{_plain(field['Header'])} {_plain(field['Image'])}"
     for index, ord_ in enumerate(note.ords):
         answer = "; ".join(labels[ord_ + 1])
