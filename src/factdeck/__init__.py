@@ -22,13 +22,12 @@ if TYPE_CHECKING:
         BuildResult,
         CompiledDeck,
         CompiledFile,
-        DeckNote,
         ReleaseReport,
         build,
         compile_deck,
         release,
     )
-    from .records import FactRow, NoteRow
+    from .records import DeckNote, FactRow, NoteRow
     from .selection import Selection, Subset
 
 # Where each public name lives. They are imported on first use, so that `factdeck --help` does
@@ -40,7 +39,7 @@ _EXPORTS = {
     "BuildResult": "pipeline",
     "CompiledDeck": "pipeline",
     "CompiledFile": "pipeline",
-    "DeckNote": "pipeline",
+    "DeckNote": "records",
     "release": "pipeline",
     "ReleaseReport": "pipeline",
     "Changes": "changes",

@@ -15,7 +15,8 @@ from pathlib import Path
 from .atomic import write_bytes_atomically
 from .errors import FactdeckError, Location, Problem
 from .notetypes import FIELD_NAMES
-from .pipeline import CompiledDeck, DeckNote, compile_deck
+from .pipeline import CompiledDeck, compile_deck
+from .records import DeckNote
 from .report import plain_cards
 from .selection import Subset
 

@@ -19,7 +19,8 @@ from .cloze import parse_cloze
 from .definitions import LintSettings
 from .errors import Location, Problem
 from .notetypes import FIELD_NAMES
-from .pipeline import CompiledDeck, DeckNote
+from .pipeline import CompiledDeck
+from .records import DeckNote
 from .report import PlainCard, plain_cards
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from .atomic import PartialCommit, Staged
 from .cache import CACHE_DIR, BuildCache
@@ -53,7 +53,7 @@ from .media import MediaLibrary
 from .notetypes import EXTRA_FIELD, FIELD_NAMES, NoteTypes
 from .order import NewCardOrder, Released
 from .recipes import load_recipes
-from .records import FactRow, FileRecords, NoteRow, pack
+from .records import DeckNote, FactRow, FileRecords, NoteRow, pack
 from .release import (
     CHANGELOG_NAME,
     RELEASES_NAME,
@@ -84,12 +84,6 @@ class CompiledFile:
     records: FileRecords
     entries: tuple[Entry, ...]  # each note's lock entry: when its content last changed, its id
     cached: bool  # taken from the build cache
-
-
-class DeckNote(NamedTuple):
-    file: str  # relative to the cards folder
-    fact: FactRow
-    note: NoteRow
 
 
 @dataclass(frozen=True)

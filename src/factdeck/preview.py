@@ -22,7 +22,8 @@ from .lint import Finding, lint
 from .markup import visible_text
 from .media import IMAGE_NAME
 from .notetypes import CSS, FIELD_NAMES, TEMPLATES
-from .pipeline import DeckNote, compile_deck
+from .pipeline import compile_deck
+from .records import DeckNote
 from .selection import Subset
 
 _SECTION = re.compile(r"\{\{#([^}]+)\}\}(.*?)\{\{/\1\}\}", re.DOTALL)

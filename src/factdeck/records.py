@@ -51,6 +51,14 @@ class NoteRow(NamedTuple):
         return self.key.split("/", 1)[1]
 
 
+class DeckNote(NamedTuple):
+    """A note with its fact and its file: what list, show, lint and export go through."""
+
+    file: str  # relative to the cards folder
+    fact: FactRow
+    note: NoteRow
+
+
 class FileRecords(NamedTuple):
     facts: list[FactRow]
     notes: list[NoteRow]

@@ -11,8 +11,7 @@ from typing import Any, NamedTuple
 from .cloze import Deletion, parse_cloze, substitute
 from .markup import visible_text
 from .notetypes import FIELD_NAMES
-from .pipeline import DeckNote
-from .records import NoteRow
+from .records import DeckNote, NoteRow
 
 _BREAK = re.compile(r"<(?:br|div)\b[^>]*>")
 _IMAGE = re.compile(r'<img [^>]*alt="([^"]*)"[^>]*>')
