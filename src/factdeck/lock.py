@@ -13,10 +13,10 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from .atomic import Staged
 from .cloze import MAX_NUMBER
@@ -202,15 +202,9 @@ def lock_lines(lock: Lock) -> Iterator[str]:
     """The lock file, line by line: one entry per line, sorted, so that a change to one fact is
     a small diff (and a big deck's lock is written without building it in memory)."""
 
-    def section(entries: Mapping[str, Entry], last: bool) -> Iterator[str]:
-        keys = sorted(entries)
-        for i, key in enumerate(keys):
-            entry = entries[key]
-            comma = "," if i < len(keys) - 1 else ""
-            note_id = f', "id": {entry.id}' if entry.id else ""
-            value = f'{{"hash": "{entry.hash}", "mod": {entry.mod}{note_id}}}'
-            yield f"    {_quoted(key)}: {value}{comma}\n"
-        yield "  }\n" if last else "  },\n"
+    def entry(entry: Entry) -> str:
+        note_id = f', "id": {entry.id}' if entry.id else ""
+        return f'{{"hash": "{entry.hash}", "mod": {entry.mod}{note_id}}}'
 
     yield f'{{\n  "format": {FORMAT},\n'
     if lock.namespace is not None:
@@ -219,16 +213,27 @@ def lock_lines(lock: Lock) -> Iterator[str]:
         yield f'  "notetype_ids": {json.dumps(dict(sorted(lock.notetype_ids.items())))},\n'
     if lock.inputs:
         yield '  "inputs": {\n'
-        keys = sorted(lock.inputs)
-        for i, key in enumerate(keys):
-            comma = "," if i < len(keys) - 1 else ""
-            yield f"    {json.dumps(key)}: {json.dumps(lock.inputs[key])}{comma}\n"
+        yield from entry_lines(lock.inputs, json.dumps)
         yield "  },\n"
     yield '  "notetypes": {\n'
-    yield from section(lock.notetypes, last=False)
-    yield '  "notes": {\n'
-    yield from section(lock.notes, last=True)
-    yield "}\n"
+    yield from entry_lines(lock.notetypes, entry)
+    yield '  },\n  "notes": {\n'
+    yield from entry_lines(lock.notes, entry)
+    yield "  }\n}\n"
+
+
+V = TypeVar("V")
+
+
+def entry_lines(
+    entries: Mapping[str, V], value: Callable[[V], str], indent: str = "    "
+) -> Iterator[str]:
+    """A JSON object's entries, one `"key": value` line each, sorted by key: a file whose diff
+    shows exactly the entries that changed (the lock, the release record)."""
+    keys = sorted(entries)
+    for i, key in enumerate(keys):
+        comma = "," if i < len(keys) - 1 else ""
+        yield f"{indent}{_quoted(key)}: {value(entries[key])}{comma}\n"
 
 
 _PLAIN_KEY = re.compile(r"^[a-z0-9:/_-]+$")

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from .atomic import Staged
 from .errors import FactdeckError, Location, Problem
 from .generate import Model
-from .lock import Entry, Lock, time_problem
+from .lock import Entry, Lock, entry_lines, time_problem
 from .records import FactRow, NoteRow, digest_of, note_row
 
 RELEASES_NAME = "factdeck.releases"
@@ -265,10 +265,10 @@ def _check(book: ReleaseBook, text: str) -> None:
 
     now = int(time.time())
     previous: Release | None = None
-    for release in book.releases:
+    for index, release in enumerate(book.releases):
         line = text.count("\n", 0, max(text.find(f'"version": {json.dumps(release.version)}'), 0))
         where = line + 1
-        earlier = ReleaseBook(book.releases[: book.releases.index(release)], {})
+        earlier = ReleaseBook(book.releases[:index], {})
         if problem := version_problem(release.version, earlier):
             raise _damaged(book.path, where, problem)
         if problem := time_problem(release.time, now):
@@ -297,28 +297,22 @@ def _damaged(shown: str, line: int, reason: str) -> FactdeckError:
 def release_lines(book: ReleaseBook) -> Iterator[str]:
     """The record, one note or content per line and sorted, so a release is a readable diff."""
 
-    def mapping(entries: Mapping[str, Any], indent: str) -> Iterator[str]:
-        keys = sorted(entries)
-        for i, key in enumerate(keys):
-            comma = "," if i < len(keys) - 1 else ""
-            yield f"{indent}{_json(key)}: {_json(entries[key])}{comma}\n"
-
     yield f'{{\n  "format": {FORMAT},\n  "releases": [\n'
     for i, release in enumerate(book.releases):
         yield f'    {{\n      "version": {_json(release.version)},\n'
         yield f'      "time": {release.time},\n'
         yield '      "notetypes": {\n'
-        yield from mapping(release.notetypes, "        ")
+        yield from entry_lines(release.notetypes, _json, "        ")
         yield "      },\n"
         yield '      "retired": {\n'
-        yield from mapping(release.retired, "        ")
+        yield from entry_lines(release.retired, _json, "        ")
         yield "      },\n"
         yield '      "notes": {\n'
-        yield from mapping(release.notes, "        ")
+        yield from entry_lines(release.notes, _json, "        ")
         yield "      }\n"
         yield "    },\n" if i < len(book.releases) - 1 else "    }\n"
     yield '  ],\n  "contents": {\n'
-    yield from mapping({d: c._asdict() for d, c in book.contents.items()}, "    ")
+    yield from entry_lines({d: c._asdict() for d, c in book.contents.items()}, _json)
     yield "  }\n}\n"
 
 
