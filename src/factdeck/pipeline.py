@@ -50,7 +50,7 @@ from .lock import (
 )
 from .markup import to_html
 from .media import MediaLibrary
-from .notetypes import EXTRA_FIELD, FIELD_NAMES, NoteTypes
+from .notetypes import NoteTypes
 from .order import NewCardOrder, Released
 from .recipes import load_recipes
 from .records import DeckNote, FactRow, FileRecords, NoteRow, pack
@@ -61,7 +61,6 @@ from .release import (
     plan_release,
     read_releases,
     tombstone,
-    tombstone_tags,
     version_problem,
     version_tag,
     with_version_tag,
@@ -498,10 +497,7 @@ class DeckRun:
                 )
                 self.problems.add(Location(self.book.path, self.book.lines.get(key, 0)), message)
                 continue
-            extra = FIELD_NAMES[content.model].index(EXTRA_FIELD[content.model])
-            fields = tombstone(content, found.reason, found.replaced_by, extra)
-            if fields is not None:
-                content = content._replace(fields=fields, tags=tombstone_tags(content.tags))
+            content = tombstone(content, found.reason, found.replaced_by)
             note = content.row(key, self.info.namespace)
             entry = stamp_one(self.previous.notes.get(key), note.digest, self.now)
             self._notes[key] = entry
@@ -541,12 +537,12 @@ class DeckRun:
             note = with_version_tag(note, self._version_tags.get(note.key))
             notes.append(note)
             old = previous.get(note.key)
-            if old is None:
-                self._new += 1
-            elif old.hash != note.digest:
-                self._changed.append(records.facts[note.fact])
             if old is None or old.hash != note.digest:
                 as_shipped[note.fact] = False
+                if old is None:
+                    self._new += 1
+                else:
+                    self._changed.append(records.facts[note.fact])
             new_id = 0 if old is not None and old.id else self._allocate_id()
             entry = self._notes[note.key] = stamp_one(old, note.digest, self.now, new_id)
             entries.append(entry)

@@ -26,6 +26,8 @@ from .atomic import Staged
 from .errors import FactdeckError, Location, Problem
 from .generate import Model
 from .lock import Entry, Lock, entry_lines, time_problem
+from .markup import to_html
+from .notetypes import EXTRA_FIELD, FIELD_NAMES
 from .records import FactRow, NoteRow, digest_of, note_row
 
 RELEASES_NAME = "factdeck.releases"
@@ -165,36 +167,27 @@ def with_version_tag(note: NoteRow, tag: str | None) -> NoteRow:
     return note._replace(tags=tags, digest=digest_of(note.model, note.fields, tags))
 
 
-def tombstone(
-    content: Shipped, reason: str, replaced_by: str | None, extra_index: int
-) -> tuple[str, ...] | None:
-    """A retired note's fields: its last content, with a notice on the back saying why and how
-    to find and delete it. None if it already is a tombstone."""
+def tombstone(content: Shipped, reason: str, replaced_by: str | None) -> Shipped:
+    """A retired note as the deck keeps shipping it: its last content, tagged, with a notice on
+    the back (the note type's Extra field) saying why and how to find and delete it. A note
+    that already is a tombstone stays as it is."""
     if RETIRED_TAG in content.tags:
-        return None
+        return content
     instead = f" What it taught is now on the card of '{replaced_by}'." if replaced_by else ""
     notice = (
         '<div class="fd-retired"><b>Retired from the deck:</b> '
-        f"{_escape(reason)}.{instead} You can delete this note: in the browser, search "
-        f"<code>tag:{RETIRED_TAG}</code>.</div>"
+        f"{to_html(reason.rstrip('.'))}.{instead} You can delete this note: in the browser, "
+        f"search <code>tag:{RETIRED_TAG}</code>.</div>"
     )
     fields = list(content.fields)
-    fields[extra_index] = notice + fields[extra_index]
-    return tuple(fields)
-
-
-def tombstone_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(sorted({t for t in tags if not t.startswith(CHANGED_TAG)} | {RETIRED_TAG}))
+    extra = FIELD_NAMES[content.model].index(EXTRA_FIELD[content.model])
+    fields[extra] = notice + fields[extra]
+    tags = {t for t in content.tags if not t.startswith(CHANGED_TAG)} | {RETIRED_TAG}
+    return content._replace(fields=tuple(fields), tags=tuple(sorted(tags)))
 
 
 def release_date(time: int) -> str:
     return datetime.datetime.fromtimestamp(time, datetime.UTC).strftime("%Y-%m-%d")
-
-
-def _escape(text: str) -> str:
-    from .markup import to_html
-
-    return to_html(text.rstrip("."))
 
 
 # -- the file ---------------------------------------------------------------------------------
