@@ -32,7 +32,7 @@ from .atomic import LEFTOVER_AGE, Staged
 from .errors import FactdeckError, Location, Problem
 from .generate import Model
 from .lock import Entry
-from .media import IMAGE_NAME
+from .media import image_names
 from .notetypes import NoteTypes, notetype_json
 from .records import FactRow, NoteRow
 from .release import RETIRED_TAG
@@ -187,9 +187,7 @@ class PackageWriter:
                     name = f"{self.deck.name}::{fact.subdeck}" if self.subdecks else self.deck.name
                 did = decks.get(name) or decks.setdefault(name, deck_id(name))
                 if card == 0:
-                    text = "\x1f".join(note.fields)
-                    if "<img" in text:
-                        self._used_media.update(IMAGE_NAME.findall(text))
+                    self._used_media.update(image_names(note.fields))
                     note_rows.append(
                         (note_id, note.guid, self.notetypes.ids[note.model], mod, -1,
                          f" {' '.join(note.tags)} ", "\x1f".join(note.fields), note.sort_field,

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -113,7 +114,13 @@ def package_name(suffix: str, data: bytes) -> str:
 
 
 # How a note names the images it shows (see Picture.html).
-IMAGE_NAME = re.compile(r'<img src="(fd-[0-9a-f]{16}\.[a-z]+)"')
+_IMAGE_NAME = re.compile(r'<img src="(fd-[0-9a-f]{16}\.[a-z]+)"')
+
+
+def image_names(fields: Sequence[str]) -> list[str]:
+    """The package names of the images a note's fields show."""
+    text = "\x1f".join(fields)
+    return _IMAGE_NAME.findall(text) if "<img" in text else []
 
 
 def _raster_size(data: bytes, expected: str) -> tuple[int, int] | str:

@@ -20,7 +20,7 @@ from .cloze import Deletion, substitute
 from .errors import FactdeckError, Location, Problem
 from .lint import Finding, lint
 from .markup import visible_text
-from .media import IMAGE_NAME
+from .media import image_names
 from .notetypes import CSS, FIELD_NAMES, TEMPLATES
 from .pipeline import compile_deck
 from .records import DeckNote
@@ -130,9 +130,7 @@ def preview(
         cards="\n".join(entries),
     )
     images = {
-        name
-        for entry in deck.notes(selected=True)
-        for name in IMAGE_NAME.findall("\x1f".join(entry.note.fields))
+        name for entry in deck.notes(selected=True) for name in image_names(entry.note.fields)
     }
     try:
         for name in sorted(images):  # beside the page, as in a student's media folder
