@@ -93,6 +93,11 @@ def note_tags(fact: Fact) -> tuple[str, ...]:
     return tuple(sorted(tags))
 
 
+# The sources on a card's back, folded away (see notetypes.py): in the Q&A and cloze templates
+# around {{Source}}; in an image-occlusion note's Back Extra, which is all its back has.
+SOURCES_FOLD = ('<details class="fd-fold fd-sources"><summary>Sources</summary>', "</details>")
+
+
 def source_html(fact: Fact) -> str:
     """The sources, references first. An article that a correction corrects is labelled as the
     thing corrected, not cited as support; a source's caveat comes from the registry."""
@@ -149,7 +154,7 @@ def _occlusion_note(fact: Fact, body: Occlusion, tags: tuple[str, ...], source: 
     assert fact.image is not None  # an occlusion's image is required
     occlusions = "".join(f"{_occlusion(shape, body.hide_all)}<br>" for shape in body.shapes)
     back = _extra(dataclasses.replace(fact, image=None))
-    folded = f'<details class="fd-fold fd-sources"><summary>Sources</summary>{source}</details>'
+    folded = SOURCES_FOLD[0] + source + SOURCES_FOLD[1]
     labels = "<br>".join(f"c{s.card}: {escape(s.label)}" for s in body.shapes)
     fields = (occlusions, fact.image.html(), to_html(body.question), back + folded, labels)
     ords = tuple(sorted({shape.card - 1 for shape in body.shapes}))

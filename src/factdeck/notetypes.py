@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from .generate import Model
+from .generate import SOURCES_FOLD, Model
 from .lock import Lock
 from .records import content_hash
 
@@ -54,8 +54,7 @@ IMAGE_OCCLUSION_KIND = 6
 _BACK_MATTER = (
     '{{#Extra}}<div class="fd-extra">{{Extra}}</div>{{/Extra}}\n'
     '{{#Context}}<details class="fd-fold fd-context"><summary>Whole list or table</summary>'
-    "{{Context}}</details>{{/Context}}\n"
-    '<details class="fd-fold fd-sources"><summary>Sources</summary>{{Source}}</details>'
+    "{{Context}}</details>{{/Context}}\n" + SOURCES_FOLD[0] + "{{Source}}" + SOURCES_FOLD[1]
 )
 TEMPLATES: dict[Model, list[dict[str, Any]]] = {
     "qa": [

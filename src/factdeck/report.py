@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from .cloze import Deletion, parse_cloze, substitute
+from .generate import SOURCES_FOLD
 from .markup import visible_text
 from .notetypes import FIELD_NAMES
 from .records import DeckNote, NoteRow
@@ -63,8 +64,7 @@ def _occlusion_cards(note: NoteRow, field: dict[str, str]) -> Iterator[PlainCard
     for line in field["Comments"].split("<br>"):
         number, _, label = line.partition(": ")
         labels.setdefault(int(number.removeprefix("c")), []).append(_plain(label))
-    back, _, sources = field["Back Extra"].partition('<details class="fd-fold fd-sources">')
-    sources = sources.replace("<summary>Sources</summary>", "")
+    back, _, sources = field["Back Extra"].partition(SOURCES_FOLD[0])
     question = f"{_plain(field['Header'])} {_plain(field['Image'])}"
     for index, ord_ in enumerate(note.ords):
         answer = "; ".join(labels[ord_ + 1])
