@@ -21,7 +21,7 @@ from .errors import Location, Problem
 from .notetypes import FIELD_NAMES
 from .pipeline import CompiledDeck
 from .records import DeckNote
-from .report import PlainCard, plain_cards
+from .report import IMAGE_IN_TEXT, PlainCard, plain_cards
 
 
 @dataclass(frozen=True)
@@ -96,9 +96,6 @@ def _initials(text: str) -> str:
     return "".join(w[0] for w in _WORD.findall(text.lower()) if w not in _STOP)
 
 
-_ALT = re.compile(r" ?\[image: [^\]]*\] ?")  # an image in plain text (report._plain)
-
-
 def _cue(card: Card) -> str:
     """The front without the asked blank: the cue the student has."""
     return card.plain.question.replace("[...]", " ").replace("[", " ").replace("]", " ")
@@ -159,7 +156,7 @@ def _listed_answer(card: Card, settings: LintSettings) -> str | None:
 
 def _long_back(card: Card, settings: LintSettings) -> str | None:
     # What a student reads: an image is seen, not its alt text.
-    shown = [_ALT.sub("", text) for text in (card.plain.question, card.plain.extra)]
+    shown = [IMAGE_IN_TEXT.sub("", text) for text in (card.plain.question, card.plain.extra)]
     back = sum(map(len, shown)) + len(card.plain.answer)
     if back > settings.max_back_chars:
         return (

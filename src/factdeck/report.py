@@ -16,6 +16,8 @@ from .records import DeckNote, NoteRow
 
 _BREAK = re.compile(r"<(?:br|div)\b[^>]*>")
 _IMAGE = re.compile(r'<img [^>]*alt="([^"]*)"[^>]*>')
+# An image in plain text, as _plain writes it: its alt text in brackets.
+IMAGE_IN_TEXT = re.compile(r" ?\[image: [^\]]*\] ?")
 
 
 def front_text(note: NoteRow) -> str:
